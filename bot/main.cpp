@@ -1,0 +1,68 @@
+// tend run | console | check-config | backup <file> | --version
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "bot/logging.hpp"
+#include "bot/runtime.hpp"
+#include "config/file_config.hpp"
+#include "config/settings.hpp"
+#include "storage/database.hpp"
+#include "tend/version.hpp"
+
+int main(int argc, char** argv) {
+  // The console reads stdin on its own thread; with C stdio underneath, exit() would wait for
+  // that thread's lock on stdin and never return after SIGTERM.
+  std::ios::sync_with_stdio(false);
+  CLI::App app{"Tend: check-ins, boundaries, supervision and story follow-ups for peer volunteers"};
+  app.set_version_flag("--version", std::string("tend ") + tend::version);
+  std::string config_path;
+  app.add_option("--config", config_path,
+                 "TOML config file (default config/tend.toml; defaults when absent)");
+  auto* run = app.add_subcommand(
+      "run", "serve the configured platform (the console when no chat credentials are set)");
+  auto* console = app.add_subcommand("console", "a local chat in the terminal, with a simulated clock");
+  auto* check = app.add_subcommand("check-config", "validate the configuration and the database, then exit");
+  auto* backup = app.add_subcommand("backup", "copy the database to a file while Tend may be running");
+  std::string backup_target;
+  backup->add_option("file", backup_target, "where to write the copy")->required();
+  app.require_subcommand(1);
+  CLI11_PARSE(app, argc, argv);
+
+  tend::config::FileConfig config;
+  try {
+    config = tend::config::load_config(
+        config_path.empty() ? std::nullopt : std::optional<std::filesystem::path>(config_path));
+  } catch (const tend::config::ConfigError& e) {
+    std::cerr << "tend: configuration error: " << e.what() << "\n";
+    return 2;
+  }
+  tend::setup_logging(config.log_level);
+
+  try {
+    if (*check) {
+      tend::storage::Database db({config.database, config.synchronous == "full"});
+      std::cout << "Configuration OK: "
+                << (config.source.empty() ? "defaults (no config file)" : config.source.string())
+                << "; platform " << config.platform << "; database " << config.database.string()
+                << " (schema " << db.schema_version() << "); " << config.admins.size() << " admin(s) listed; "
+                << config.settings.size() << " setting(s) set in the file.\n";
+      return 0;
+    }
+    if (*backup) {
+      tend::storage::Database db({config.database, config.synchronous == "full"});
+      db.backup_to(backup_target);
+      std::cout << "Backed up " << config.database.string() << " to " << backup_target << "\n";
+      return 0;
+    }
+    return tend::serve(*console ? tend::Mode::console : tend::Mode::run, config, std::cin, std::cout);
+  } catch (const tend::storage::StorageError& e) {
+    std::cerr << "tend: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    spdlog::critical("stopped by an unexpected error: {}", e.what());
+    return 1;
+  }
+  (void)run;
+}

@@ -1,0 +1,52 @@
+#pragma once
+// Delivers outbox rows through the adapter: paced per channel, Retry-After honoured, retried
+// with capped backoff, and after too many attempts moved to a dead letter that the coordinators
+// hear about. A row is marked sent only after the platform said so.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <map>
+#include <string>
+
+#include "bot/platform/adapter.hpp"
+#include "config/clock.hpp"
+#include "storage/database.hpp"
+#include "storage/settings_store.hpp"
+
+namespace tend {
+
+struct OutboxOptions {
+  std::chrono::milliseconds pace{1000};  // minimum gap between two messages to one channel
+  int max_attempts = 8;
+};
+
+class OutboxSender {
+ public:
+  OutboxSender(boost::asio::any_io_executor executor, storage::Database& db, const Clock& clock,
+               platform::Adapter& adapter, OutboxOptions options);
+
+  // Rows were committed: look again now instead of at the next planned time.
+  void wake();
+  void stop();
+  // Runs until stop(): delivers what is due, then sleeps until the next row or pace slot.
+  boost::asio::awaitable<void> run();
+  // One pass over everything due now. Returns the earliest time anything is left waiting for.
+  boost::asio::awaitable<std::optional<std::chrono::steady_clock::time_point>> deliver_due();
+
+  int64_t delivered() const { return delivered_; }
+
+ private:
+  void give_up(int64_t id, const platform::Recipient& to, const std::string& error, bool is_alert);
+
+  boost::asio::steady_timer timer_;
+  storage::Database& db_;
+  const Clock& clock_;
+  platform::Adapter& adapter_;
+  OutboxOptions options_;
+  std::map<std::string, std::chrono::steady_clock::time_point> channel_free_at_;
+  bool stopping_ = false;
+  int64_t delivered_ = 0;
+};
+
+}  // namespace tend

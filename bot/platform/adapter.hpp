@@ -1,0 +1,80 @@
+#pragma once
+// The boundary between a chat platform and the rest of Tend. Adapters turn wire payloads into
+// Commands and Actions, hand them to the Dispatcher (the router), and acknowledge the platform
+// with the Reply only after the router returns, which is after the handler's transaction
+// committed. No Beast, JSON or Slack types cross this line.
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "commands/reply.hpp"
+
+namespace tend::platform {
+
+struct Origin {
+  std::string user_id;     // platform user id (Slack "U…"; console: the person's name)
+  std::string user_name;   // display name when the payload carries one
+  std::string channel_id;  // where it happened (Slack "C…"/"D…"); empty in the console
+  // The platform's ids for this delivery (Slack: envelope_id and trigger_id or event_id). The
+  // router records them in the handler's transaction, so a redelivery is answered, not re-run.
+  std::vector<std::string> delivery_ids;
+};
+
+struct Command {
+  Origin origin;
+  std::string name;  // without the slash: "checkin"
+  std::string text;  // everything after the command, raw
+};
+
+struct Action {
+  Origin origin;
+  std::string action_id;                      // Button::action_id or Form::action_id
+  std::string value;                          // Button::value, or a form's private value
+  std::map<std::string, std::string> fields;  // form submissions: field id -> value
+};
+
+class Dispatcher {
+ public:
+  virtual ~Dispatcher() = default;
+  virtual boost::asio::awaitable<Reply> command(Command) = 0;
+  virtual boost::asio::awaitable<Reply> action(Action) = 0;
+  // What a person's home screen (Slack App Home) shows them.
+  virtual boost::asio::awaitable<Message> home(Origin) = 0;
+};
+
+struct Recipient {
+  enum class Kind { person, channel };
+  Kind kind = Kind::person;
+  std::string id;  // platform user id (a DM is opened for it) or channel id
+  bool operator==(const Recipient&) const = default;
+};
+
+struct SendResult {
+  enum class Status { sent, retry_after, temporary_failure, permanent_failure };
+  Status status = Status::sent;
+  std::chrono::seconds retry_after{0};  // with retry_after: the platform's Retry-After
+  std::string error;                    // for the log; never contains a token
+};
+
+struct UserProfile {
+  std::string display_name;
+  std::string zone;  // IANA name, empty when unknown
+};
+
+class Adapter {
+ public:
+  virtual ~Adapter() = default;
+  virtual std::string platform() const = 0;  // "console", "slack": the people table's platform
+  // Serves until stop(): reads inbound events, dispatches them, acknowledges with the reply.
+  virtual boost::asio::awaitable<void> run(Dispatcher&) = 0;
+  // Stop reading, let in-flight work finish, close the connection properly.
+  virtual void stop() = 0;
+  // Delivers one message; never throws for platform errors, it reports them in the result.
+  virtual boost::asio::awaitable<SendResult> send(const Recipient&, const Message&) = 0;
+  virtual boost::asio::awaitable<std::optional<UserProfile>> lookup_user(const std::string& user_id) = 0;
+};
+
+}  // namespace tend::platform

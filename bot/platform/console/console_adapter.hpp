@@ -1,0 +1,64 @@
+#pragma once
+// `tend console`: a local chat in the terminal. Lines are slash-commands from the current
+// person; `:as @name` switches person, `:advance 3d` moves the simulated clock, `:now` shows it,
+// `:press N` presses button N of the last message shown to the current person. What Tend sends
+// to anyone is printed as `→ @name: …`. Works interactively and from a pipe.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <functional>
+#include <iosfwd>
+#include <map>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "bot/platform/adapter.hpp"
+#include "config/clock.hpp"
+
+namespace tend::platform {
+
+class ConsoleAdapter final : public Adapter {
+ public:
+  struct Hooks {
+    // The clock moved: persist it and deliver what fell due, in order.
+    std::function<boost::asio::awaitable<void>(std::chrono::seconds by)> advance;
+    // After each line: deliver what that line queued, so output stays in order.
+    std::function<boost::asio::awaitable<void>()> settle;
+    // How the simulated time is shown to the current person.
+    std::function<std::string(Instant)> format_now;
+  };
+
+  ConsoleAdapter(boost::asio::any_io_executor executor, std::istream& in, std::ostream& out,
+                 const Clock& clock, Hooks hooks, std::string first_person);
+  ~ConsoleAdapter() override;
+
+  std::string platform() const override { return "console"; }
+  boost::asio::awaitable<void> run(Dispatcher& dispatcher) override;
+  void stop() override;
+  boost::asio::awaitable<SendResult> send(const Recipient& to, const Message& message) override;
+  boost::asio::awaitable<std::optional<UserProfile>> lookup_user(const std::string&) override {
+    co_return std::nullopt;
+  }
+
+ private:
+  boost::asio::awaitable<std::optional<std::string>> next_line();
+  boost::asio::awaitable<void> handle_line(Dispatcher& dispatcher, const std::string& line);
+  void show(const std::string& prefix, const Message& message, const std::string& shown_to);
+  void prompt();
+
+  boost::asio::any_io_executor executor_;
+  std::istream& in_;
+  std::ostream& out_;
+  const Clock& clock_;
+  Hooks hooks_;
+  std::string person_;
+  std::map<std::string, std::vector<Button>> last_buttons_;  // per person
+  std::deque<std::optional<std::string>> lines_;             // nullopt: end of input
+  boost::asio::steady_timer line_ready_;
+  std::thread reader_;
+  bool interactive_ = false;
+  bool stopping_ = false;
+};
+
+}  // namespace tend::platform

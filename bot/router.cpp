@@ -1,0 +1,193 @@
+#include "bot/router.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <random>
+
+#include "commands/families.hpp"
+#include "commands/format.hpp"
+#include "commands/text.hpp"
+#include "storage/audit.hpp"
+#include "storage/checkins.hpp"
+#include "storage/inbound.hpp"
+
+namespace tend {
+namespace {
+
+std::string new_reference() {
+  static std::mt19937 rng{std::random_device{}()};
+  static const char* hex = "0123456789abcdef";
+  std::string ref(6, '0');
+  for (auto& c : ref) c = hex[rng() % 16];
+  return ref;
+}
+
+Reply not_allowed(const commands::Registry& registry, const storage::Person& caller, std::string_view what) {
+  return Reply{"Sorry, `" + std::string(what) + "` is not something a " +
+                   std::string(to_string(caller.kind)) + " can do in Tend. Here is what you can do:\n\n" +
+                   registry.help(caller.kind),
+               {},
+               {}};
+}
+
+}  // namespace
+
+Router::Router(storage::Database& db, const Clock& clock, const commands::Registry& registry,
+               RouterOptions options)
+    : db_(db), clock_(clock), registry_(registry), options_(std::move(options)) {}
+
+storage::Person Router::person_for(const platform::Origin& origin,
+                                   const std::optional<platform::UserProfile>& profile, bool& created) {
+  storage::People people(db_);
+  auto person = people.by_platform_id(options_.platform, origin.user_id);
+  created = !person;
+  if (!person) {
+    const auto name = profile && !profile->display_name.empty() ? profile->display_name : origin.user_name;
+    person = people.create(options_.platform, origin.user_id, name, clock_.now());
+    if (profile && !profile->zone.empty()) people.set_profile(person->id, "", profile->zone);
+    person = people.by_id(person->id);
+  }
+  const bool listed_admin =
+      std::find(options_.admins.begin(), options_.admins.end(), origin.user_id) != options_.admins.end();
+  if (listed_admin && person->kind != storage::Kind::admin) {
+    people.set_kind(person->id, storage::Kind::admin);
+    storage::Audit(db_).record({0, clock_.now(), std::nullopt, "person.kind", person->id, "listed in admins",
+                                std::string(to_string(person->kind)), "admin"});
+    person->kind = storage::Kind::admin;
+  }
+  return *person;
+}
+
+Reply Router::run(const platform::Origin& origin, const std::optional<platform::UserProfile>& profile,
+                  std::string_view what, const Body& body) {
+  const auto reference = new_reference();
+  try {
+    bool queued = false, scheduled = false;
+    Reply reply;
+    {
+      storage::Transaction tx(db_);
+      storage::Inbound inbound(db_);
+      if (auto earlier = inbound.reply_for(origin.delivery_ids)) {
+        spdlog::info("redelivery of an already handled {} answered again", what);
+        return *earlier;
+      }
+      bool created = false;
+      commands::Context ctx(db_, clock_, person_for(origin, profile, created), registry_,
+                            options_.file_settings);
+      if (created) commands::start_routines(ctx, ctx.caller);
+      try {
+        reply = body(ctx);
+      } catch (const commands::UserError& e) {
+        // Nothing the handler did is kept; the person is told what to change.
+        return Reply{e.what(), {}, {}};
+      }
+      inbound.record(origin.delivery_ids, reply, ctx.now());
+      tx.commit();
+      queued = ctx.queued_messages();
+      scheduled = ctx.scheduled_jobs();
+    }
+    if (queued && on_outbox_) on_outbox_();
+    if (scheduled && on_jobs_) on_jobs_();
+    return reply;
+  } catch (const std::exception& e) {
+    spdlog::error("{} failed (reference {}): {}", what, reference, e.what());
+    return Reply{"Sorry, something went wrong on my side and nothing was saved (reference " + reference +
+                     "). Please try again in a moment, and tell a coordinator if it keeps happening.",
+                 {},
+                 {}};
+  }
+}
+
+Reply Router::handle_command(const platform::Command& command,
+                             const std::optional<platform::UserProfile>& profile) {
+  if (!commands::is_valid_utf8(command.text) || !commands::is_valid_utf8(command.origin.user_name))
+    return Reply{
+        "I couldn't read that: it contains characters that aren't valid text (UTF-8). Please type it again.",
+        {},
+        {}};
+  const auto match = registry_.match(command.name, command.text);
+  const std::string what = "/" + command.name;
+  if (!match.family)
+    return run(command.origin, profile, what, [&](commands::Context& ctx) {
+      return Reply{"I don't know the command `/" + command.name + "`. Here is what you can do:\n\n" +
+                       registry_.help(ctx.caller.kind),
+                   {},
+                   {}};
+    });
+  return run(command.origin, profile, what, [&](commands::Context& ctx) {
+    if (!match.subcommand) return Reply{registry_.help(ctx.caller.kind, match.family->name), {}, {}};
+    if (!commands::allows(match.subcommand->audience, ctx.caller.kind)) {
+      const auto attempted = registry_.slash(match.family->name) +
+                             (match.subcommand->path.empty() ? "" : " " + match.subcommand->path);
+      spdlog::info("permission refused: {} for a {}", attempted, to_string(ctx.caller.kind));
+      return not_allowed(registry_, ctx.caller, attempted);
+    }
+    return match.subcommand->handler(ctx, match.args);
+  });
+}
+
+Reply Router::handle_action(const platform::Action& action,
+                            const std::optional<platform::UserProfile>& profile) {
+  bool text_ok = commands::is_valid_utf8(action.value);
+  for (const auto& [k, v] : action.fields)
+    text_ok = text_ok && commands::is_valid_utf8(k) && commands::is_valid_utf8(v);
+  if (!text_ok)
+    return Reply{
+        "I couldn't read that: it contains characters that aren't valid text (UTF-8). Please try again.",
+        {},
+        {}};
+  const auto* spec = registry_.action(action.action_id);
+  return run(action.origin, profile, "button " + action.action_id, [&](commands::Context& ctx) {
+    if (!spec)
+      return Reply{"That button no longer does anything. Type `" + ctx.slash("tend") +
+                       " help` to see what you can do.",
+                   {},
+                   {}};
+    if (!commands::allows(spec->audience, ctx.caller.kind))
+      return not_allowed(registry_, ctx.caller, action.action_id);
+    return spec->handler(ctx, commands::ActionInput{action.value, action.fields});
+  });
+}
+
+Message Router::handle_home(const platform::Origin& origin,
+                            const std::optional<platform::UserProfile>& profile) {
+  return run(origin, profile, "home", [&](commands::Context& ctx) {
+    std::string text = "*Hello, " + ctx.caller.display_name + "*\n";
+    auto latest = storage::Checkins(db_).latest(ctx.caller.id, 1);
+    text += latest.empty() ? "You haven't checked in yet.\n"
+                           : "Your last check-in: " + commands::score_text(latest.front().score) + ", " +
+                                 commands::ago(latest.front().at, ctx.now()) + ".\n";
+    text += "\n" + registry_.help(ctx.caller.kind);
+    return Reply{text, {}, {}};
+  });
+}
+
+boost::asio::awaitable<std::optional<platform::UserProfile>> Router::profile_if_new(
+    const platform::Origin& origin) {
+  if (!lookup_ || storage::People(db_).by_platform_id(options_.platform, origin.user_id))
+    co_return std::nullopt;
+  try {
+    co_return co_await lookup_(origin.user_id);
+  } catch (const std::exception& e) {
+    spdlog::warn("could not look up a new person's profile: {}", e.what());
+    co_return std::nullopt;
+  }
+}
+
+boost::asio::awaitable<Reply> Router::command(platform::Command command) {
+  auto profile = co_await profile_if_new(command.origin);
+  co_return handle_command(command, profile);
+}
+
+boost::asio::awaitable<Reply> Router::action(platform::Action action) {
+  auto profile = co_await profile_if_new(action.origin);
+  co_return handle_action(action, profile);
+}
+
+boost::asio::awaitable<Message> Router::home(platform::Origin origin) {
+  auto profile = co_await profile_if_new(origin);
+  co_return handle_home(origin, profile);
+}
+
+}  // namespace tend

@@ -1,0 +1,64 @@
+#pragma once
+// person → permission → transaction → handler → commit → reply. The adapter acknowledges the
+// platform with the reply this returns, so an ack always follows a commit.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "bot/platform/adapter.hpp"
+#include "commands/registry.hpp"
+#include "config/clock.hpp"
+#include "storage/database.hpp"
+#include "storage/settings_store.hpp"
+
+namespace tend {
+
+struct RouterOptions {
+  std::string platform;             // the people table's platform for everyone this router meets
+  std::vector<std::string> admins;  // platform user ids that are always admins (config, TEND_ADMINS)
+  storage::SettingValues file_settings;
+};
+
+class Router final : public platform::Dispatcher {
+ public:
+  using ProfileLookup =
+      std::function<boost::asio::awaitable<std::optional<platform::UserProfile>>(std::string)>;
+
+  Router(storage::Database& db, const Clock& clock, const commands::Registry& registry,
+         RouterOptions options);
+
+  // Called after a commit that queued outbox messages, so the sender wakes at once.
+  void on_outbox_written(std::function<void()> callback) { on_outbox_ = std::move(callback); }
+  // Called after a commit that scheduled jobs, so the scheduler re-arms its timer.
+  void on_jobs_scheduled(std::function<void()> callback) { on_jobs_ = std::move(callback); }
+  // Asked once, on first contact with a person, for their display name and time zone.
+  void set_profile_lookup(ProfileLookup lookup) { lookup_ = std::move(lookup); }
+
+  boost::asio::awaitable<Reply> command(platform::Command command) override;
+  boost::asio::awaitable<Reply> action(platform::Action action) override;
+  boost::asio::awaitable<Message> home(platform::Origin origin) override;
+
+  // The same pipeline without the coroutine frame, for tests and the benchmark.
+  Reply handle_command(const platform::Command& command, const std::optional<platform::UserProfile>& = {});
+  Reply handle_action(const platform::Action& action, const std::optional<platform::UserProfile>& = {});
+  Message handle_home(const platform::Origin& origin, const std::optional<platform::UserProfile>& = {});
+
+ private:
+  using Body = std::function<Reply(commands::Context&)>;
+  Reply run(const platform::Origin& origin, const std::optional<platform::UserProfile>& profile,
+            std::string_view what, const Body& body);
+  // The caller's person, created on first contact; `created` tells whether it was.
+  storage::Person person_for(const platform::Origin& origin,
+                             const std::optional<platform::UserProfile>& profile, bool& created);
+  boost::asio::awaitable<std::optional<platform::UserProfile>> profile_if_new(const platform::Origin& origin);
+
+  storage::Database& db_;
+  const Clock& clock_;
+  const commands::Registry& registry_;
+  RouterOptions options_;
+  std::function<void()> on_outbox_;
+  std::function<void()> on_jobs_;
+  ProfileLookup lookup_;
+};
+
+}  // namespace tend

@@ -1,0 +1,312 @@
+// /checkin: how a volunteer is doing, who gets told, and the views of the history.
+#include <charconv>
+
+#include "commands/families.hpp"
+#include "commands/format.hpp"
+#include "commands/nudges.hpp"
+#include "commands/text.hpp"
+#include "config/delivery_window.hpp"
+#include "config/parse.hpp"
+#include "storage/checkins.hpp"
+#include "storage/stories.hpp"
+
+namespace tend::commands {
+namespace {
+
+constexpr std::size_t kNoteMaxChars = 2000;
+constexpr int kHistoryShown = 10;
+constexpr int kTrendWindow = 8;
+
+std::vector<Button> score_buttons() {
+  static const char* labels[] = {"1 · struggling", "2", "3", "4", "5 · great"};
+  std::vector<Button> out;
+  for (int i = 0; i < 5; ++i) out.push_back({labels[i], "checkin.score", std::to_string(i + 1)});
+  return out;
+}
+
+Reply ask_for_score(const Context& ctx) {
+  Reply r;
+  r.text = "How are you doing today, " + ctx.caller.display_name +
+           "? Pick a number: 1 is struggling, 5 is great. You can also type `" + ctx.slash("checkin") +
+           " 3 a few words` to add a note.";
+  r.buttons = score_buttons();
+  r.form = Form{
+      "checkin.form",
+      "Check in",
+      "Check in",
+      {FormField{"score", "How are you doing? (1 struggling – 5 great)", score_buttons(), false},
+       FormField{"note", "Anything you'd like to add? Write 'private' to keep it to yourself.", {}, true}}};
+  return r;
+}
+
+std::optional<int> parse_score_word(std::string_view word) {
+  int value = 0;
+  auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), value);
+  if (ec != std::errc{} || end != word.data() + word.size()) return std::nullopt;
+  return value;
+}
+
+std::string who_sees(const std::optional<storage::Person>& supervisor, bool is_private, bool has_note) {
+  const std::string name = supervisor ? supervisor->display_name + " (your supervisor)" : "";
+  if (!supervisor) {
+    return has_note && is_private ? "Your note is private: only you can see it."
+                                  : "You don't have a supervisor in Tend yet, so no one else sees this "
+                                    "unless you ask for support.";
+  }
+  if (!has_note) return name + " can see your score.";
+  if (is_private) return "Your note is private: only you can see it. " + name + " can see your score.";
+  return name + " can see your score and note.";
+}
+
+// Records a check-in and tells whoever has to know; the reply says who sees what.
+Reply record(Context& ctx, std::optional<int> score, std::string note) {
+  std::string capped_notice;
+  if (utf8_length(note) > kNoteMaxChars) {
+    std::size_t bytes = 0, chars = 0;
+    while (bytes < note.size() && chars < kNoteMaxChars) {
+      ++bytes;
+      while (bytes < note.size() && (static_cast<unsigned char>(note[bytes]) & 0xC0) == 0x80) ++bytes;
+      ++chars;
+    }
+    note.resize(bytes);
+    capped_notice = "\nYour note was longer than 2,000 characters, so I kept the first 2,000.";
+  }
+  const bool is_private = contains_word(note, "private");
+  const bool support = contains_word(note, "support");
+  storage::Checkin checkin{0, ctx.caller.id, score, note, is_private, support, ctx.now()};
+  storage::Checkins(ctx.db).add(checkin);
+  const auto overdue_after = ctx.settings().duration("checkin.overdue_after");
+  ctx.schedule("checkin.overdue", ctx.now() + overdue_after, {{"person", ctx.caller.id}},
+               "overdue:" + std::to_string(ctx.caller.id), /*replace_existing=*/true);
+
+  std::optional<storage::Person> supervisor;
+  if (ctx.caller.supervisor_id) supervisor = storage::People(ctx.db).by_id(*ctx.caller.supervisor_id);
+
+  const int escalate_at = ctx.settings().integer("checkin.escalate_at");
+  const bool low = score && *score <= escalate_at;
+  std::string text = "Thanks, " + ctx.caller.display_name + ". ";
+  text += score ? "Checked in at *" + score_text(score) + "*." : "I've noted that you'd like support.";
+
+  if (low || support) {
+    std::string why = support ? "asked for support" : "checked in at " + score_text(score);
+    Message alert;
+    alert.text = "*" + ctx.caller.display_name + "* " + why + " just now";
+    if (support && score) alert.text += " (score " + score_text(score) + ")";
+    alert.text += ". Please reach out to them.";
+    if (!note.empty()) alert.text += is_private ? "\n_Their note is private._" : "\n> " + note;
+    const std::string key = "checkin-alert:" + std::to_string(ctx.caller.id) + ":" +
+                            std::to_string(ctx.now().time_since_epoch().count());
+    if (supervisor) {
+      const auto reaches = ctx.send(*supervisor, alert, key);
+      text += "\nBecause you " + std::string(support ? "asked for support" : "scored " + score_text(score)) +
+              ", I've told " + supervisor->display_name + " (your supervisor)";
+      const bool deferred = reaches > ctx.now() + std::chrono::minutes(1);
+      text += deferred ? "; it reaches them " + config::format_local(reaches, ctx.zone_of(ctx.caller)) +
+                             ", when their working hours start"
+                       : " now";
+      text += note.empty() ? "." : is_private ? "; your note stays private." : ", with your note.";
+      if (deferred)
+        text +=
+            "\nIf you need help before then, contact your organisation's out-of-hours support, or call 999 "
+            "in an emergency.";
+    } else {
+      ctx.send_to_coordinators(alert, key);
+      text += "\nYou don't have a supervisor in Tend yet, so I've told the coordinators now";
+      text += note.empty() ? "." : is_private ? "; your note stays private." : ", with your note.";
+    }
+  } else {
+    text += "\n" + who_sees(supervisor, is_private, !note.empty());
+  }
+  return Reply{text + capped_notice, {}, {}};
+}
+
+Reply checkin(Context& ctx, std::string_view args) {
+  if (args.empty()) return ask_for_score(ctx);
+  auto [first, rest] = split_word(args);
+  if (auto score = parse_score_word(first)) {
+    if (*score < 1 || *score > 5)
+      throw UserError(std::string(first) +
+                      " is not a score: use a number from 1 (struggling) to 5 (great), "
+                      "for example `" +
+                      ctx.slash("checkin") + " 3 tired but okay`.");
+    return record(ctx, score, std::string(rest));
+  }
+  // Someone asking for help is never turned away for want of a number.
+  if (contains_word(args, "support")) return record(ctx, std::nullopt, std::string(args));
+  throw UserError("Start with a score from 1 (struggling) to 5 (great), then any note: `" +
+                  ctx.slash("checkin") + " 3 tired but okay`. Type `" + ctx.slash("checkin") +
+                  "` alone to pick with buttons, or `" + ctx.slash("checkin") + " history` to see your own.");
+}
+
+Reply history(Context& ctx, std::string_view) {
+  auto latest = storage::Checkins(ctx.db).latest(ctx.caller.id, kHistoryShown);
+  if (latest.empty())
+    return Reply{
+        "You haven't checked in yet. Try `" + ctx.slash("checkin") + " 4` or `" + ctx.slash("checkin") + "`.",
+        {},
+        {}};
+  std::vector<std::optional<int>> scores;
+  for (auto it = latest.rbegin(); it != latest.rend(); ++it) scores.push_back(it->score);
+  const auto* zone = ctx.zone_of(ctx.caller);
+  std::string text = "*Your last check-ins* " + sparkline(scores) + "\n";
+  for (const auto& c : latest) {
+    text += "• " + config::format_local(c.at, zone) + " — " + score_text(c.score);
+    if (!c.note.empty()) text += " — " + c.note + (c.is_private ? " _(private)_" : "");
+    text += "\n";
+  }
+  return Reply{text, {}, {}};
+}
+
+std::string trend_arrow(const std::vector<storage::Checkin>& newest_first) {
+  std::vector<int> scored;
+  for (const auto& c : newest_first)
+    if (c.score) scored.push_back(*c.score);
+  if (scored.size() < 2) return "";
+  const auto half = std::min<std::size_t>(3, scored.size() / 2);
+  double recent = 0, before = 0;
+  for (std::size_t i = 0; i < half; ++i) recent += scored[i], before += scored[half + i];
+  if (recent > before) return " ↑";
+  if (recent < before) return " ↓";
+  return " →";
+}
+
+Reply team(Context& ctx, std::string_view) {
+  storage::People people(ctx.db);
+  auto volunteers = people.supervised_by(ctx.caller.id);
+  std::string heading = "*Your volunteers*";
+  if (volunteers.empty() && ctx.caller.kind == storage::Kind::admin) {
+    volunteers = people.of_kind(storage::Kind::volunteer);
+    heading = "*All volunteers* (no one is assigned to you)";
+  }
+  if (volunteers.empty())
+    return Reply{"No volunteers are assigned to you yet. An admin can assign one with `" + ctx.slash("tend") +
+                     " admin supervisor @volunteer @you`.",
+                 {},
+                 {}};
+  const auto overdue_after = ctx.settings().duration("checkin.overdue_after");
+  std::string text = heading + "\n";
+  for (const auto& v : volunteers) {
+    auto latest = storage::Checkins(ctx.db).latest(v.id, kTrendWindow);
+    ctx.audit("checkins.read", v.id, "team view");
+    text += "• *" + v.display_name + "* — ";
+    if (latest.empty()) {
+      text += "no check-ins yet";
+    } else {
+      std::vector<std::optional<int>> scores;
+      for (auto it = latest.rbegin(); it != latest.rend(); ++it) scores.push_back(it->score);
+      text += "last " + score_text(latest.front().score) + " " + ago(latest.front().at, ctx.now()) + "  " +
+              sparkline(scores) + trend_arrow(latest);
+      if (latest.front().asked_for_support) text += "  _asked for support_";
+    }
+    if (v.on_break(ctx.now())) {
+      text += "  _on a break_";
+    } else if (latest.empty() ? ctx.now() - v.created_at > overdue_after
+                              : ctx.now() - latest.front().at > overdue_after) {
+      text += "  ⚠ *overdue*: please reach out";
+    }
+    if (auto reached = storage::Nudges(ctx.db).last_done(v.id); reached && reached->done_by) {
+      auto by = storage::People(ctx.db).by_id(*reached->done_by);
+      text += "\n    last reached out: " + (by ? by->display_name : std::string("someone")) + ", " +
+              ago(*reached->done_at, ctx.now());
+    }
+    if (!latest.empty() && !latest.front().note.empty() && !latest.front().is_private)
+      text += "\n    > " + std::string(utf8_prefix(latest.front().note, 200));
+    text += "\n";
+  }
+  return Reply{text, {}, {}};
+}
+
+Reply score_button(Context& ctx, const ActionInput& input) {
+  auto score = parse_score_word(input.value);
+  if (!score || *score < 1 || *score > 5)
+    throw UserError("That button is out of date; type `" + ctx.slash("checkin") + " 3` instead.");
+  return record(ctx, score, "");
+}
+
+Reply form_submitted(Context& ctx, const ActionInput& input) {
+  auto it = input.fields.find("score");
+  auto score = it == input.fields.end() ? std::nullopt : parse_score_word(it->second);
+  if (!score || *score < 1 || *score > 5) throw UserError("Please pick a score from 1 to 5.");
+  auto note = input.fields.find("note");
+  return record(ctx, score, note == input.fields.end() ? "" : std::string(trim(note->second)));
+}
+
+std::optional<storage::Person> volunteer_of(Services& s, const storage::Job& job) {
+  auto person = storage::People(s.db).by_id(job.payload.value("person", int64_t{0}));
+  if (!person || person->kind != storage::Kind::volunteer) return std::nullopt;
+  return person;
+}
+
+Instant next_prompt_after(Services& s, const storage::Person& person, Instant after) {
+  const auto settings = s.settings_for(person);
+  // The cadence is counted in days at checkin.time local, so a weekly prompt stays at 10:00
+  // across a DST change instead of drifting to 09:00 or 11:00.
+  const auto cadence = settings.duration("checkin.cadence");
+  const auto lead = cadence > std::chrono::hours(12) ? cadence - std::chrono::hours(12) : cadence;
+  return config::next_local_time(after + lead, s.zone_of(person), settings.time_of_day("checkin.time"));
+}
+
+JobOutcome prompt(Services& s, const storage::Job& job) {
+  auto person = volunteer_of(s, job);
+  if (!person) return JobOutcome::done();
+  if (person->on_break(s.now()))
+    return JobOutcome::again_at(next_prompt_after(s, *person, *person->on_break_until));
+  Message m{"Hi " + person->display_name +
+                ", how are you doing? Pick a number (1 struggling, 5 great), or type `" + s.slash("checkin") +
+                " 3 a few words`.",
+            score_buttons(),
+            {}};
+  s.send(*person, m, job.key + ":" + std::to_string(job.due_at.time_since_epoch().count()));
+  return JobOutcome::again_at(next_prompt_after(s, *person, s.now()));
+}
+
+JobOutcome overdue(Services& s, const storage::Job& job) {
+  auto person = volunteer_of(s, job);
+  if (!person) return JobOutcome::done();
+  const auto overdue_after = s.settings_for(*person).duration("checkin.overdue_after");
+  if (person->on_break(s.now())) return JobOutcome::again_at(*person->on_break_until + overdue_after);
+  auto latest = storage::Checkins(s.db).latest(person->id, 1);
+  const auto last = latest.empty() ? person->created_at : latest.front().at;
+  if (s.now() - last < overdue_after) return JobOutcome::again_at(last + overdue_after);
+  const auto silent = elapsed(last, s.now());
+  nudge_staff_about(s, *person, person->display_name + " has not checked in for " + silent,
+                    "*" + person->display_name + "* hasn't checked in for " + silent +
+                        (latest.empty() ? " (not since joining)" : "") +
+                        ". Please reach out to them, gently and in private.",
+                    job.key + ":" + std::to_string(job.due_at.time_since_epoch().count()));
+  return JobOutcome::again_at(s.now() + overdue_after);
+}
+
+}  // namespace
+
+void start_routines(Services& s, const storage::Person& person) {
+  if (person.kind != storage::Kind::volunteer) return;
+  const nlohmann::json payload{{"person", person.id}};
+  s.schedule("checkin.prompt", next_prompt_after(s, person, s.now()), payload,
+             "prompt:" + std::to_string(person.id));
+  s.schedule("checkin.overdue", s.now() + s.settings_for(person).duration("checkin.overdue_after"), payload,
+             "overdue:" + std::to_string(person.id));
+  start_supervision_watch(s, person);
+  start_boundary_reminders(s, person);
+}
+
+void add_checkin(Registry& registry) {
+  registry.add(Family{
+      "checkin",
+      "tell Tend how you are doing",
+      {
+          {"", "[1-5] [note…]",
+           "record how you are (1 struggling – 5 great); `private` in the note keeps it from your "
+           "supervisor; "
+           "`support` tells them at once",
+           anyone, checkin},
+          {"history", "", "your own last check-ins", anyone, history},
+          {"team", "", "your volunteers: last check-in, trend, who is overdue", staff_and_admins, team},
+      }});
+  registry.add(ActionSpec{"checkin.score", anyone, score_button});
+  registry.add(ActionSpec{"checkin.form", anyone, form_submitted});
+  registry.add(JobSpec{"checkin.prompt", prompt});
+  registry.add(JobSpec{"checkin.overdue", overdue});
+}
+
+}  // namespace tend::commands

@@ -1,0 +1,41 @@
+#pragma once
+// Each command family registers its subcommands and buttons in the one Registry.
+#include "commands/registry.hpp"
+#include "storage/roles.hpp"
+
+namespace tend::commands {
+
+void add_checkin(Registry& registry);
+void add_story(Registry& registry);
+void add_break(Registry& registry);
+void add_nudges(Registry& registry);
+void add_supervision(Registry& registry);
+void add_boundaries(Registry& registry);
+void add_privacy(Registry& registry);
+void add_tend(Registry& registry);
+
+// A volunteer's recurring prompt, overdue watch, supervision-gap watch and boundary reminders;
+// idempotent.
+void start_routines(Services& services, const storage::Person& person);
+void start_supervision_watch(Services& services, const storage::Person& volunteer);
+void start_boundary_reminders(Services& services, const storage::Person& volunteer);
+// Sends a role's boundaries to someone just given it, and restarts their reminders.
+void send_boundaries_now(Services& services, const storage::Person& person, const storage::Role& role);
+// Daily upkeep (note retention, the bounded window of handled delivery ids); idempotent.
+void schedule_housekeeping(Services& services);
+Reply tend_mydata(Context& ctx, std::string_view args);
+Reply tend_forget(Context& ctx, std::string_view args);
+
+// Every family Tend ships, in the order /tend help lists them.
+inline void add_all(Registry& registry) {
+  add_checkin(registry);
+  add_story(registry);
+  add_break(registry);
+  add_nudges(registry);
+  add_supervision(registry);
+  add_boundaries(registry);
+  add_privacy(registry);
+  add_tend(registry);
+}
+
+}  // namespace tend::commands

@@ -1,0 +1,31 @@
+#include "commands/format.hpp"
+
+namespace tend::commands {
+
+std::string elapsed(Instant then, Instant now) {
+  using namespace std::chrono;
+  const auto d = now - then;
+  auto plural = [](long n, const char* unit) { return std::to_string(n) + " " + unit + (n == 1 ? "" : "s"); };
+  if (d < minutes(2)) return "a moment";
+  if (d < hours(2)) return plural(duration_cast<minutes>(d).count(), "minute");
+  if (d < hours(24)) return plural(duration_cast<hours>(d).count(), "hour");
+  return plural(duration_cast<days>(d).count(), "day");
+}
+
+std::string ago(Instant then, Instant now) {
+  auto e = elapsed(then, now);
+  return e == "a moment" ? "just now" : e + " ago";
+}
+
+std::string sparkline(const std::vector<std::optional<int>>& scores) {
+  static const char* bars[] = {"▁", "▂", "▄", "▆", "█"};
+  std::string out;
+  for (const auto& s : scores) out += s && *s >= 1 && *s <= 5 ? bars[*s - 1] : "·";
+  return out;
+}
+
+std::string score_text(const std::optional<int>& score) {
+  return score ? std::to_string(*score) + "/5" : "no score";
+}
+
+}  // namespace tend::commands

@@ -1,0 +1,127 @@
+// What Tend holds about a person: all of it on request (/tend mydata), gone on request after a
+// confirmation (/tend forget), and notes removed once older than privacy.note_retention.
+#include <nlohmann/json.hpp>
+
+#include "commands/families.hpp"
+#include "storage/audit.hpp"
+#include "storage/checkins.hpp"
+#include "storage/inbound.hpp"
+#include "storage/settings_store.hpp"
+#include "storage/stories.hpp"
+#include "storage/supervision.hpp"
+
+namespace tend::commands {
+namespace {
+
+int64_t seconds(Instant t) {
+  return t.time_since_epoch().count();
+}
+std::string iso(Instant t) {
+  return date::format("%FT%TZ", t);
+}
+
+nlohmann::json export_of(Services& s, const storage::Person& p) {
+  nlohmann::json out;
+  out["person"] = {
+      {"platform", p.platform}, {"platform_user_id", p.platform_user_id}, {"display_name", p.display_name},
+      {"zone", p.zone},         {"kind", std::string(to_string(p.kind))}, {"created_at", iso(p.created_at)}};
+  if (p.supervisor_id)
+    if (auto sup = storage::People(s.db).by_id(*p.supervisor_id))
+      out["person"]["supervisor"] = sup->display_name;
+  if (p.on_break_until) out["person"]["on_break_until"] = iso(*p.on_break_until);
+  out["checkins"] = nlohmann::json::array();
+  for (const auto& c : storage::Checkins(s.db).latest(p.id, 1'000'000))
+    out["checkins"].push_back({{"at", iso(c.at)},
+                               {"score", c.score ? nlohmann::json(*c.score) : nlohmann::json()},
+                               {"note", c.note},
+                               {"private", c.is_private},
+                               {"asked_for_support", c.asked_for_support}});
+  out["stories"] = nlohmann::json::array();
+  for (const auto& st : storage::Stories(s.db).of_volunteer(p.id, 1'000'000))
+    out["stories"].push_back({{"at", iso(st.at)}, {"what", st.what}});
+  out["supervision"] = nlohmann::json::array();
+  for (const auto& b : storage::Supervision(s.db).all_for_volunteer(p.id))
+    out["supervision"].push_back(
+        {{"starts_at", iso(b.slot.starts_at)}, {"minutes", b.slot.minutes}, {"status", b.status}});
+  out["settings"] = storage::SettingsStore(s.db).values(p.id);
+  return out;
+}
+
+Reply my_data(Context& ctx, std::string_view) {
+  const auto data = export_of(ctx, ctx.caller).dump(2);
+  ctx.send(ctx.caller, Message{"Everything Tend holds about you, as JSON:\n```\n" + data + "\n```", {}, {}},
+           "mydata:" + std::to_string(ctx.caller.id) + ":" + std::to_string(seconds(ctx.now())));
+  ctx.audit("mydata.export", ctx.caller.id, "");
+  return Reply{"I've sent you everything Tend holds about you as a direct message.", {}, {}};
+}
+
+Reply forget(Context& ctx, std::string_view) {
+  return Reply{
+      "This deletes everything Tend holds about you: your check-ins and notes, stories, supervision "
+      "bookings, settings and reminders. It cannot be undone. The audit log keeps a record that "
+      "changes happened, without their content. Are you sure?",
+      {{"Yes, delete my data", "tend.forget", std::to_string(ctx.caller.id)}},
+      {}};
+}
+
+Reply forget_confirmed(Context& ctx, const ActionInput& input) {
+  if (input.value != std::to_string(ctx.caller.id)) throw UserError("That button is for someone else.");
+  const auto id = ctx.caller.id;
+  auto& db = ctx.db.sql();
+  auto exec = [&](const char* sql) {
+    SQLite::Statement q(db, sql);
+    q.bind(1, id);
+    if (std::string(sql).find("?2") != std::string::npos) q.bind(2, id);
+    return q.exec();
+  };
+  // Jobs and messages about or to this person first; then the person (the rest cascades).
+  exec(
+      "DELETE FROM jobs WHERE json_extract(payload, '$.person') = ?1 OR json_extract(payload, '$.story') IN "
+      "(SELECT id FROM stories WHERE volunteer_id = ?2)");
+  exec("DELETE FROM outbox WHERE person_id = ? AND status = 'pending'");
+  exec("DELETE FROM settings WHERE person_id = ?");
+  exec("UPDATE audit SET detail = '', old_value = '', new_value = '' WHERE subject_id = ?1 OR actor_id = ?2");
+  exec("DELETE FROM people WHERE id = ?");
+  ctx.audit("forget", id, "");
+  return Reply{
+      "Done. Everything Tend held about you has been deleted. What remains is the audit log's record "
+      "that changes happened (dates and kinds of change, without content). If you use Tend again, you "
+      "start afresh.",
+      {},
+      {}};
+}
+
+JobOutcome retention(Services& s, const storage::Job&) {
+  const auto next = s.now() + std::chrono::days(1);
+  storage::Inbound(s.db).forget_before(s.now() - std::chrono::days(7));
+  if (auto keep = s.global_settings().optional_duration("privacy.note_retention")) {
+    SQLite::Statement q(s.db.sql(), "UPDATE checkins SET note = NULL WHERE note IS NOT NULL AND at < ?");
+    q.bind(1, seconds(s.now() - *keep));
+    q.exec();
+    SQLite::Statement n(s.db.sql(),
+                        "UPDATE supervision_bookings SET note = NULL WHERE note IS NOT NULL AND done_at < ?");
+    n.bind(1, seconds(s.now() - *keep));
+    n.exec();
+  }
+  return JobOutcome::again_at(next);
+}
+
+}  // namespace
+
+Reply tend_mydata(Context& ctx, std::string_view args) {
+  return my_data(ctx, args);
+}
+Reply tend_forget(Context& ctx, std::string_view args) {
+  return forget(ctx, args);
+}
+
+void schedule_housekeeping(Services& s) {
+  s.schedule("privacy.retention", s.now() + std::chrono::minutes(1), {}, "housekeeping:daily");
+}
+
+void add_privacy(Registry& registry) {
+  registry.add(ActionSpec{"tend.forget", anyone, forget_confirmed});
+  registry.add(JobSpec{"privacy.retention", retention});
+}
+
+}  // namespace tend::commands

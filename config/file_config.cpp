@@ -1,0 +1,206 @@
+#include "config/file_config.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+#include <sstream>
+
+#include "config/settings.hpp"
+
+namespace tend::config {
+namespace {
+
+const std::set<std::string, std::less<>> kTopLevel = {"platform", "admins",   "log_level", "storage",
+                                                      "slack",    "settings", "commands"};
+const std::set<std::string, std::less<>> kCommandFamilies = {"checkin", "boundaries", "supervision",
+                                                             "story",   "break",      "tend"};
+const std::set<std::string, std::less<>> kLogLevels = {"trace", "debug", "info", "warn", "error"};
+
+std::string where(const toml::node& node) {
+  const auto& src = node.source();
+  return src.begin ? " (line " + std::to_string(src.begin.line) + ")" : "";
+}
+
+std::string string_at(const toml::table& table, std::string_view key, const std::string& full_key,
+                      const std::string& fallback) {
+  const auto* node = table.get(key);
+  if (!node) return fallback;
+  if (auto v = node->value<std::string>()) return *v;
+  throw ConfigError(full_key, full_key + where(*node) + ": expected a string in quotes");
+}
+
+void flatten_settings(const toml::table& table, const std::string& prefix,
+                      std::map<std::string, std::string, std::less<>>& out) {
+  for (const auto& [k, node] : table) {
+    const auto key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    if (const auto* sub = node.as_table()) {
+      flatten_settings(*sub, key, out);
+      continue;
+    }
+    std::string value;
+    if (auto s = node.value<std::string>())
+      value = *s;
+    else if (auto i = node.value<int64_t>())
+      value = std::to_string(*i);
+    else
+      throw ConfigError("settings." + key,
+                        "settings." + key + where(node) + ": expected a string or a number");
+    try {
+      out[key] = normalize_setting(key, value);
+    } catch (const SettingError& e) {
+      throw ConfigError("settings." + key, std::string("[settings] ") + e.what() + where(node));
+    }
+  }
+}
+
+std::vector<std::string> split_ids(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+void read_file(const std::filesystem::path& path, FileConfig& config) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path.string());
+  } catch (const toml::parse_error& e) {
+    throw ConfigError("", path.string() + " is not valid TOML: " + std::string(e.description()) + " (line " +
+                              std::to_string(e.source().begin.line) + ")");
+  }
+  config.source = path;
+  for (const auto& [k, node] : root)
+    if (!kTopLevel.contains(k.str()))
+      throw ConfigError(std::string(k.str()), "unknown key \"" + std::string(k.str()) + "\"" + where(node) +
+                                                  " in " + path.string() +
+                                                  "; expected one of platform, admins, "
+                                                  "log_level, [storage], [slack], [settings], [commands]");
+  config.platform = string_at(root, "platform", "platform", "auto");
+  config.log_level = string_at(root, "log_level", "log_level", config.log_level);
+  if (const auto* admins = root.get("admins")) {
+    const auto* array = admins->as_array();
+    if (!array) throw ConfigError("admins", "admins" + where(*admins) + ": expected a list like [\"U123\"]");
+    for (const auto& item : *array) {
+      auto id = item.value<std::string>();
+      if (!id) throw ConfigError("admins", "admins" + where(item) + ": expected user ids in quotes");
+      config.admins.push_back(*id);
+    }
+  }
+  auto section = [&](std::string_view name) -> const toml::table* {
+    const auto* node = root.get(name);
+    if (!node) return nullptr;
+    if (const auto* t = node->as_table()) return t;
+    throw ConfigError(std::string(name),
+                      std::string(name) + where(*node) + ": expected a table [" + std::string(name) + "]");
+  };
+  if (const auto* storage = section("storage")) {
+    for (const auto& [k, node] : *storage)
+      if (k.str() != "path" && k.str() != "synchronous")
+        throw ConfigError(
+            "storage." + std::string(k.str()),
+            "unknown key storage." + std::string(k.str()) + where(node) + "; expected path or synchronous");
+    config.database = string_at(*storage, "path", "storage.path", config.database.string());
+    config.synchronous = string_at(*storage, "synchronous", "storage.synchronous", config.synchronous);
+  }
+  if (const auto* slack = section("slack")) {
+    for (const auto& [k, node] : *slack)
+      if (k.str() != "api_url")
+        throw ConfigError(
+            "slack." + std::string(k.str()),
+            "unknown key slack." + std::string(k.str()) + where(node) +
+                "; expected api_url (tokens come only from SLACK_APP_TOKEN and SLACK_BOT_TOKEN)");
+    config.slack_api_url = string_at(*slack, "api_url", "slack.api_url", config.slack_api_url);
+  }
+  if (const auto* settings = section("settings")) flatten_settings(*settings, "", config.settings);
+  if (const auto* commands = section("commands")) {
+    for (const auto& [k, node] : *commands) {
+      const auto key = std::string(k.str());
+      if (!kCommandFamilies.contains(key))
+        throw ConfigError("commands." + key,
+                          "unknown command commands." + key + where(node) +
+                              "; expected checkin, boundaries, supervision, story, break or tend");
+      auto name = string_at(*commands, key, "commands." + key, key);
+      if (!name.empty() && name.front() == '/') name.erase(0, 1);
+      if (name.empty() || name.size() > 31 || name.find(' ') != std::string::npos)
+        throw ConfigError("commands." + key,
+                          "commands." + key + ": \"" + name +
+                              "\" is not a slash-command name; expected a word like checkin");
+      config.command_names[key] = name;
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> process_env(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return std::nullopt;
+  return std::string(v);
+}
+
+FileConfig load_config(std::optional<std::filesystem::path> explicit_path, const GetEnv& env) {
+  FileConfig config;
+  config.platform = "auto";
+  if (explicit_path) {
+    if (!std::filesystem::exists(*explicit_path))
+      throw ConfigError("--config", "the config file " + explicit_path->string() + " does not exist");
+    read_file(*explicit_path, config);
+  } else if (std::filesystem::exists("config/tend.toml")) {
+    read_file("config/tend.toml", config);
+  }
+
+  if (auto admins = env("TEND_ADMINS"))
+    for (auto& id : split_ids(*admins))
+      if (std::find(config.admins.begin(), config.admins.end(), id) == config.admins.end())
+        config.admins.push_back(id);
+  if (auto db = env("TEND_DB")) config.database = *db;
+  if (auto url = env("TEND_SLACK_API_URL")) config.slack_api_url = *url;
+  if (auto level = env("TEND_LOG_LEVEL")) config.log_level = *level;
+  if (auto token = env("SLACK_APP_TOKEN")) config.secrets.slack_app_token = *token;
+  if (auto token = env("SLACK_BOT_TOKEN")) config.secrets.slack_bot_token = *token;
+
+  if (!kLogLevels.contains(config.log_level))
+    throw ConfigError("log_level", "log_level: \"" + config.log_level +
+                                       "\" is not valid; expected trace, debug, info, warn or error");
+  if (config.synchronous != "normal" && config.synchronous != "full")
+    throw ConfigError("storage.synchronous", "storage.synchronous: \"" + config.synchronous +
+                                                 "\" is not valid; expected \"normal\" or \"full\"");
+  if (config.slack_api_url.rfind("https://", 0) != 0 && config.slack_api_url.rfind("http://", 0) != 0)
+    throw ConfigError("slack.api_url",
+                      "slack.api_url: \"" + config.slack_api_url +
+                          "\" is not valid; expected a URL starting with https:// or http://");
+  if (config.slack_api_url.back() != '/') config.slack_api_url += '/';
+  // Name the variable, never print the token.
+  if (!config.secrets.slack_app_token.empty() && config.secrets.slack_app_token.rfind("xapp-", 0) != 0)
+    throw ConfigError("SLACK_APP_TOKEN",
+                      "SLACK_APP_TOKEN does not look like an app-level token; expected one "
+                      "starting with xapp- (Basic Information → App-Level Tokens)");
+  if (!config.secrets.slack_bot_token.empty() && config.secrets.slack_bot_token.rfind("xoxb-", 0) != 0)
+    throw ConfigError("SLACK_BOT_TOKEN",
+                      "SLACK_BOT_TOKEN does not look like a bot token; expected one starting "
+                      "with xoxb- (OAuth & Permissions → Bot User OAuth Token)");
+  const bool has_tokens = !config.secrets.slack_app_token.empty() && !config.secrets.slack_bot_token.empty();
+  if (config.platform == "auto") {
+    config.platform = has_tokens ? "slack" : "console";
+  } else if (config.platform == "slack") {
+    if (config.secrets.slack_app_token.empty())
+      throw ConfigError("SLACK_APP_TOKEN",
+                        "platform = \"slack\" needs SLACK_APP_TOKEN (xapp-…) in the environment");
+    if (config.secrets.slack_bot_token.empty())
+      throw ConfigError("SLACK_BOT_TOKEN",
+                        "platform = \"slack\" needs SLACK_BOT_TOKEN (xoxb-…) in the environment");
+  } else if (config.platform != "console") {
+    throw ConfigError("platform", "platform: \"" + config.platform +
+                                      "\" is not valid; expected \"console\", \"slack\" or \"auto\"");
+  }
+  return config;
+}
+
+}  // namespace tend::config

@@ -1,0 +1,45 @@
+#pragma once
+// The TOML config file and the environment. Secrets come only from the environment.
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tend::config {
+
+// A configuration mistake: what() names the key, the value (never a secret) and what was expected.
+struct ConfigError : std::runtime_error {
+  ConfigError(std::string key_, const std::string& message)
+      : std::runtime_error(message), key(std::move(key_)) {}
+  std::string key;
+};
+
+struct Secrets {
+  std::string slack_app_token;  // SLACK_APP_TOKEN, xapp-…
+  std::string slack_bot_token;  // SLACK_BOT_TOKEN, xoxb-…
+};
+
+struct FileConfig {
+  std::string platform = "console";  // resolved: "console" or "slack"
+  std::filesystem::path database = "data/tend.db";
+  std::vector<std::string> admins;
+  std::string synchronous = "normal";  // "normal" | "full"
+  std::string log_level = "info";
+  std::string slack_api_url = "https://slack.com/api/";
+  std::map<std::string, std::string, std::less<>> settings;       // normalised registry values
+  std::map<std::string, std::string, std::less<>> command_names;  // canonical -> as typed
+  Secrets secrets;
+  std::filesystem::path source;  // the file read; empty when running on defaults
+};
+
+using GetEnv = std::function<std::optional<std::string>(const char*)>;
+std::optional<std::string> process_env(const char* name);
+
+// `explicit_path`: --config (a missing file is an error); otherwise config/tend.toml when it
+// exists; otherwise defaults. Environment variables override the file.
+FileConfig load_config(std::optional<std::filesystem::path> explicit_path, const GetEnv& env = process_env);
+
+}  // namespace tend::config

@@ -1,0 +1,70 @@
+#pragma once
+// Parsers of what people and admins type: durations, times of day, quiet hours, working days,
+// zones and dates. Each throws ParseError with a sentence saying what was expected.
+#include <date/tz.h>
+
+#include <bitset>
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/clock.hpp"
+
+namespace tend::config {
+
+struct ParseError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// "90m", "3d", "1w", "1d12h": units s m h d w; positive; at most ten years.
+std::chrono::seconds parse_duration(std::string_view text);
+// "1d,3d,7d": one to twenty durations.
+std::vector<std::chrono::seconds> parse_duration_list(std::string_view text);
+// The canonical form: 5400s -> "1h30m", 259200s -> "3d".
+std::string format_duration(std::chrono::seconds d);
+
+// "HH:MM" or "H:MM", 00:00-23:59, as minutes after midnight.
+std::chrono::minutes parse_time_of_day(std::string_view text);
+std::string format_time_of_day(std::chrono::minutes t);
+
+struct QuietHours {
+  std::chrono::minutes start, end;  // local; the window [start, end) may wrap midnight
+};
+// "20:00-08:00", or "none" (no quiet hours: nullopt).
+std::optional<QuietHours> parse_quiet_hours(std::string_view text);
+
+// Indexed by date::weekday::c_encoding(): 0 = Sunday.
+using WorkingDays = std::bitset<7>;
+// "mon-fri", "mon-sun", "tue-thu", "mon,wed,fri"; three-letter or full names.
+WorkingDays parse_working_days(std::string_view text);
+std::string format_working_days(WorkingDays days);
+
+// An IANA zone name: "Europe/London".
+const date::time_zone* parse_zone(std::string_view text);
+
+// When people type `<when>` or `<date>`: now, today, yesterday, tomorrow, a weekday (the next
+// one, today included), or YYYY-MM-DD; each optionally followed by HH:MM.
+struct When {
+  date::local_days day;
+  std::optional<std::chrono::minutes> time;
+  bool is_now = false;
+};
+struct WhenPrefix {
+  When when;
+  std::string_view rest;  // what followed the date and time, trimmed
+};
+WhenPrefix parse_when_prefix(std::string_view text, const date::time_zone* zone, Instant now);
+// A local time that does not exist (the spring-forward gap) moves to the first minute after it;
+// an ambiguous one (fall-back) takes the earlier.
+Instant to_instant(const When& when, const date::time_zone* zone, Instant now,
+                   std::chrono::minutes default_time);
+Instant local_to_instant(date::local_seconds local, const date::time_zone* zone);
+
+// "Tue 24 Nov 14:00" and "Tue 24 Nov 2026" in the zone.
+std::string format_local(Instant t, const date::time_zone* zone);
+std::string format_local_date(Instant t, const date::time_zone* zone);
+
+}  // namespace tend::config

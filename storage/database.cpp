@@ -1,0 +1,125 @@
+#include "storage/database.hpp"
+
+#include <chrono>
+#include <system_error>
+
+#include "storage/migrations.hpp"
+
+namespace tend::storage {
+namespace {
+
+SQLite::Database open_file(const std::filesystem::path& path) {
+  if (path != ":memory:") {
+    std::error_code ec;
+    auto dir = path.parent_path();
+    if (!dir.empty()) {
+      std::filesystem::create_directories(dir, ec);
+      if (ec) throw StorageError("cannot create the data directory " + dir.string() + ": " + ec.message());
+    }
+  }
+  try {
+    return SQLite::Database(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  } catch (const SQLite::Exception& e) {
+    throw StorageError("cannot open the database " + path.string() + ": " + e.what() +
+                       " (check that the file and its directory are writable)");
+  }
+}
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Database::Database(const OpenOptions& options) : path_(options.path), db_(open_file(options.path)) {
+  try {
+    db_.exec("PRAGMA foreign_keys = ON");
+    db_.setBusyTimeout(5000);
+    if (path_ != ":memory:") {
+      auto mode = db_.execAndGet("PRAGMA journal_mode = WAL").getString();
+      if (mode != "wal") throw StorageError("the database " + path_.string() + " cannot use WAL mode");
+    }
+    db_.exec(options.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+  } catch (const SQLite::Exception& e) {
+    throw StorageError(path_.string() + " is not a usable Tend database (SQLite says: " + e.what() +
+                       "). Move it away or point TEND_DB at another file.");
+  }
+  migrate();
+}
+
+SQLite::Statement& Database::statement(const std::string& sql) {
+  auto& slot = statements_[sql];
+  if (!slot) {
+    slot = std::make_unique<SQLite::Statement>(db_, sql);
+  } else {
+    slot->reset();
+    slot->clearBindings();
+  }
+  return *slot;
+}
+
+int Database::latest_schema_version() {
+  return migrations().back().version;
+}
+
+int Database::schema_version() {
+  if (!db_.tableExists("schema_migrations")) return 0;
+  return db_.execAndGet("SELECT coalesce(max(version), 0) FROM schema_migrations").getInt();
+}
+
+void Database::migrate() {
+  try {
+    db_.exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "applied_at INTEGER NOT NULL)");
+  } catch (const SQLite::Exception& e) {
+    throw StorageError(path_.string() + " is not a usable Tend database (SQLite says: " + e.what() +
+                       "). Move it away or point TEND_DB at another file.");
+  }
+  const int current = schema_version();
+  if (current > latest_schema_version()) {
+    throw StorageError("the database " + path_.string() + " has schema version " + std::to_string(current) +
+                       ", newer than this Tend knows (" + std::to_string(latest_schema_version()) +
+                       "). Run a newer Tend, or restore a backup made by this version.");
+  }
+  for (const auto& migration : migrations()) {
+    if (migration.version <= current) continue;
+    Transaction tx(*this);
+    db_.exec(std::string(migration.sql));
+    SQLite::Statement record(db_,
+                             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+    record.bind(1, migration.version);
+    record.bind(2, std::string(migration.name));
+    record.bind(3, static_cast<int64_t>(unix_now()));
+    record.exec();
+    tx.commit();
+  }
+}
+
+void Database::backup_to(const std::filesystem::path& target) {
+  SQLite::Database out(target.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  SQLite::Backup backup(out, db_);
+  backup.executeStep(-1);
+}
+
+Transaction::Transaction(Database& db) : db_(db) {
+  db_.sql().exec("BEGIN IMMEDIATE");
+}
+
+Transaction::~Transaction() {
+  if (open_) {
+    try {
+      db_.sql().exec("ROLLBACK");
+    } catch (...) {
+      // A failed rollback leaves SQLite to roll back on close; nothing more can be done here.
+    }
+  }
+}
+
+void Transaction::commit() {
+  db_.sql().exec("COMMIT");
+  open_ = false;
+}
+
+}  // namespace tend::storage

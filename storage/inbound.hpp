@@ -1,0 +1,37 @@
+#pragma once
+// Platform delivery ids already handled (Slack envelope_id, trigger_id, event_id) and the reply
+// given, so a redelivered envelope is answered again without being handled twice.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "commands/reply.hpp"
+#include "config/clock.hpp"
+#include "storage/database.hpp"
+
+namespace tend::storage {
+
+class Inbound {
+ public:
+  explicit Inbound(Database& db) : db_(db) {}
+  std::optional<Message> reply_for(const std::vector<std::string>& delivery_ids);
+  void record(const std::vector<std::string>& delivery_ids, const Message& reply, Instant now);
+  // The window is bounded: ids older than `before` are forgotten.
+  void forget_before(Instant before);
+
+ private:
+  Database& db_;
+};
+
+// Small key/value facts about this installation (the console's simulated clock offset).
+class Meta {
+ public:
+  explicit Meta(Database& db) : db_(db) {}
+  std::optional<std::string> get(const std::string& key);
+  void set(const std::string& key, const std::string& value);
+
+ private:
+  Database& db_;
+};
+
+}  // namespace tend::storage

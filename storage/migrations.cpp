@@ -1,0 +1,173 @@
+#include "storage/migrations.hpp"
+
+namespace tend::storage {
+namespace {
+
+// All times are INTEGER seconds since the Unix epoch, UTC.
+constexpr Migration kMigrations[] = {
+    {1, "people, roles, check-ins, settings, audit, jobs, outbox", R"sql(
+CREATE TABLE roles (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  boundaries  TEXT NOT NULL DEFAULT '',
+  updated_at  INTEGER NOT NULL
+);
+
+CREATE TABLE people (
+  id                INTEGER PRIMARY KEY,
+  platform          TEXT NOT NULL,
+  platform_user_id  TEXT NOT NULL,
+  display_name      TEXT NOT NULL,
+  zone              TEXT,
+  kind              TEXT NOT NULL DEFAULT 'volunteer' CHECK (kind IN ('volunteer', 'staff', 'admin')),
+  supervisor_id     INTEGER REFERENCES people(id) ON DELETE SET NULL,
+  role_id           INTEGER REFERENCES roles(id) ON DELETE SET NULL,
+  on_break_until    INTEGER,
+  break_note        TEXT,
+  created_at        INTEGER NOT NULL,
+  UNIQUE (platform, platform_user_id)
+);
+CREATE INDEX people_supervisor ON people(supervisor_id);
+CREATE INDEX people_display_name ON people(display_name COLLATE NOCASE);
+
+CREATE TABLE checkins (
+  id         INTEGER PRIMARY KEY,
+  person_id  INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+  score      INTEGER CHECK (score BETWEEN 1 AND 5),  -- NULL: a call for support without a score
+  note       TEXT,
+  private    INTEGER NOT NULL DEFAULT 0,
+  support    INTEGER NOT NULL DEFAULT 0,
+  at         INTEGER NOT NULL
+);
+CREATE INDEX checkins_person_at ON checkins(person_id, at);
+
+-- person_id 0 holds the global settings; otherwise the person's own.
+CREATE TABLE settings (
+  person_id   INTEGER NOT NULL,
+  key         TEXT NOT NULL,
+  value       TEXT NOT NULL,
+  updated_at  INTEGER NOT NULL,
+  PRIMARY KEY (person_id, key)
+);
+
+CREATE TABLE audit (
+  id          INTEGER PRIMARY KEY,
+  at          INTEGER NOT NULL,
+  actor_id    INTEGER,
+  action      TEXT NOT NULL,
+  subject_id  INTEGER,
+  detail      TEXT,
+  old_value   TEXT,
+  new_value   TEXT
+);
+CREATE INDEX audit_at ON audit(at);
+
+CREATE TABLE jobs (
+  id               INTEGER PRIMARY KEY,
+  kind             TEXT NOT NULL,
+  due_at           INTEGER NOT NULL,
+  payload          TEXT NOT NULL DEFAULT '{}',
+  idempotency_key  TEXT UNIQUE,
+  created_at       INTEGER NOT NULL
+);
+CREATE INDEX jobs_due_at ON jobs(due_at);
+
+-- Messages Tend sends on its own, written in the same transaction as what caused them.
+CREATE TABLE outbox (
+  id                 INTEGER PRIMARY KEY,
+  recipient_kind     TEXT NOT NULL CHECK (recipient_kind IN ('person', 'channel')),
+  recipient          TEXT NOT NULL,
+  person_id          INTEGER REFERENCES people(id) ON DELETE CASCADE,
+  body               TEXT NOT NULL,
+  idempotency_key    TEXT UNIQUE,
+  status             TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'dead')),
+  attempts           INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at    INTEGER NOT NULL,
+  created_at         INTEGER NOT NULL,
+  sent_at            INTEGER,
+  last_error         TEXT
+);
+CREATE INDEX outbox_pending ON outbox(next_attempt_at) WHERE status = 'pending';
+
+-- Platform delivery ids already handled, with the reply given, so a redelivery is answered
+-- the same way without running the handler again.
+CREATE TABLE inbound (
+  delivery_id  TEXT PRIMARY KEY,
+  reply        TEXT NOT NULL,
+  at           INTEGER NOT NULL
+);
+CREATE INDEX inbound_at ON inbound(at);
+
+CREATE TABLE meta (
+  key    TEXT PRIMARY KEY,
+  value  TEXT NOT NULL
+);
+)sql"},
+    {2, "stories and nudges", R"sql(
+-- A time a volunteer shared (or will share) their story in public.
+CREATE TABLE stories (
+  id            INTEGER PRIMARY KEY,
+  volunteer_id  INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+  logged_by     INTEGER REFERENCES people(id) ON DELETE SET NULL,
+  at            INTEGER NOT NULL,
+  what          TEXT NOT NULL,
+  cancelled     INTEGER NOT NULL DEFAULT 0,
+  created_at    INTEGER NOT NULL
+);
+CREATE INDEX stories_volunteer ON stories(volunteer_id, at);
+
+-- A prompt to a staff member to reach out to a volunteer, until someone says it is done.
+CREATE TABLE nudges (
+  id              INTEGER PRIMARY KEY,
+  volunteer_id    INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+  owner_id        INTEGER REFERENCES people(id) ON DELETE SET NULL,
+  reason          TEXT NOT NULL,
+  status          TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'escalated')),
+  created_at      INTEGER NOT NULL,
+  done_at         INTEGER,
+  done_by         INTEGER REFERENCES people(id) ON DELETE SET NULL
+);
+CREATE INDEX nudges_volunteer ON nudges(volunteer_id, done_at);
+)sql"},
+    {3, "supervision slots and bookings", R"sql(
+CREATE TABLE supervision_slots (
+  id          INTEGER PRIMARY KEY,
+  staff_id    INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+  starts_at   INTEGER NOT NULL,
+  minutes     INTEGER NOT NULL CHECK (minutes BETWEEN 15 AND 240),
+  withdrawn   INTEGER NOT NULL DEFAULT 0,
+  created_at  INTEGER NOT NULL
+);
+CREATE INDEX supervision_slots_staff ON supervision_slots(staff_id, starts_at);
+
+CREATE TABLE supervision_bookings (
+  id            INTEGER PRIMARY KEY,
+  slot_id       INTEGER NOT NULL REFERENCES supervision_slots(id) ON DELETE CASCADE,
+  volunteer_id  INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+  status        TEXT NOT NULL DEFAULT 'booked' CHECK (status IN ('booked', 'cancelled', 'done')),
+  booked_at     INTEGER NOT NULL,
+  done_at       INTEGER,
+  note          TEXT
+);
+-- A slot is never booked twice, also when two people press at the same moment.
+CREATE UNIQUE INDEX supervision_one_booking_per_slot ON supervision_bookings(slot_id) WHERE status != 'cancelled';
+CREATE INDEX supervision_bookings_volunteer ON supervision_bookings(volunteer_id, status);
+
+-- The role a fresh workspace starts with, written from the peer-volunteering guidance.
+INSERT INTO roles (name, boundaries, updated_at) VALUES ('peer supporter', '*Your role is peer support.* You offer support as someone who has been there, from your own experience. You are not a counsellor, doctor, key worker or sponsor: you don''t give medical, legal or money advice, lend or borrow money, or meet people outside the times and places agreed with your coordinator.
+*Confidentiality and privacy.* What people tell you stays within the team. The exception is risk: if someone may be harmed or harm others, you must tell your supervisor the same day, and you can tell the person that you will. Never share people''s details or stories on social media or with friends. Keep your own phone number and address to yourself.
+*When and how to refer.* If someone needs more than peer support (health, housing, benefits, legal help, safeguarding), tell them who can help, and tell your supervisor. You don''t have to fix it alone, and you shouldn''t try.
+*In a crisis.* If someone is in immediate danger, call 999 (or your local emergency number) first. Stay with them if it is safe for you, then tell your supervisor or the duty worker straight away.
+*Starting and ending support.* Agree at the start what you can offer and for how long. Endings are planned and talked about, not sudden; your coordinator will help you end well.
+*Your own story.* It is always fine to decline to share your story, or parts of it, with anyone, at any time, even if you have shared it before. Sharing in public can bring up strong feelings hours or days later: talk to your supervisor before and after.
+*Looking after yourself.* It is okay to say no. Ask for support early, use `/checkin` to say how you are, and take a break (`/break`) when you need one.', 0);
+)sql"},
+};
+
+}  // namespace
+
+std::span<const Migration> migrations() {
+  return kMigrations;
+}
+
+}  // namespace tend::storage

@@ -1,0 +1,135 @@
+#include "storage/people.hpp"
+
+namespace tend::storage {
+namespace {
+
+constexpr const char* kColumns =
+    "id, platform, platform_user_id, display_name, coalesce(zone, ''), kind, supervisor_id, role_id, "
+    "on_break_until, coalesce(break_note, ''), created_at";
+
+Person read(SQLite::Statement& s) {
+  Person p;
+  p.id = s.getColumn(0).getInt64();
+  p.platform = s.getColumn(1).getString();
+  p.platform_user_id = s.getColumn(2).getString();
+  p.display_name = s.getColumn(3).getString();
+  p.zone = s.getColumn(4).getString();
+  p.kind = parse_kind(s.getColumn(5).getString()).value_or(Kind::volunteer);
+  if (!s.getColumn(6).isNull()) p.supervisor_id = s.getColumn(6).getInt64();
+  if (!s.getColumn(7).isNull()) p.role_id = s.getColumn(7).getInt64();
+  if (!s.getColumn(8).isNull()) p.on_break_until = Instant{std::chrono::seconds{s.getColumn(8).getInt64()}};
+  p.break_note = s.getColumn(9).getString();
+  p.created_at = Instant{std::chrono::seconds{s.getColumn(10).getInt64()}};
+  return p;
+}
+
+std::optional<Person> first(SQLite::Statement& s) {
+  if (!s.executeStep()) return std::nullopt;
+  return read(s);
+}
+
+std::vector<Person> all(SQLite::Statement& s) {
+  std::vector<Person> out;
+  while (s.executeStep()) out.push_back(read(s));
+  return out;
+}
+
+std::string select(const std::string& where) {
+  return std::string("SELECT ") + kColumns + " FROM people WHERE " + where;
+}
+
+}  // namespace
+
+std::string_view to_string(Kind kind) {
+  switch (kind) {
+    case Kind::volunteer:
+      return "volunteer";
+    case Kind::staff:
+      return "staff";
+    case Kind::admin:
+      return "admin";
+  }
+  return "volunteer";
+}
+
+std::optional<Kind> parse_kind(std::string_view text) {
+  if (text == "volunteer") return Kind::volunteer;
+  if (text == "staff") return Kind::staff;
+  if (text == "admin") return Kind::admin;
+  return std::nullopt;
+}
+
+std::optional<Person> People::by_id(int64_t id) {
+  auto& s = db_.statement(select("id = ?"));
+  s.bind(1, id);
+  return first(s);
+}
+
+std::optional<Person> People::by_platform_id(std::string_view platform, std::string_view platform_user_id) {
+  auto& s = db_.statement(select("platform = ? AND platform_user_id = ?"));
+  s.bind(1, std::string(platform));
+  s.bind(2, std::string(platform_user_id));
+  return first(s);
+}
+
+std::optional<Person> People::by_name(std::string_view platform, std::string_view name) {
+  if (auto p = by_platform_id(platform, name)) return p;
+  auto& s = db_.statement(select("platform = ? AND display_name = ? COLLATE NOCASE ORDER BY id LIMIT 1"));
+  s.bind(1, std::string(platform));
+  s.bind(2, std::string(name));
+  return first(s);
+}
+
+Person People::create(std::string_view platform, std::string_view platform_user_id,
+                      std::string_view display_name, Instant now) {
+  auto& s = db_.statement(
+      "INSERT INTO people (platform, platform_user_id, display_name, created_at) VALUES (?, ?, ?, ?)");
+  s.bind(1, std::string(platform));
+  s.bind(2, std::string(platform_user_id));
+  s.bind(3, std::string(display_name.empty() ? platform_user_id : display_name));
+  s.bind(4, static_cast<int64_t>(now.time_since_epoch().count()));
+  s.exec();
+  return *by_id(db_.sql().getLastInsertRowid());
+}
+
+void People::set_kind(int64_t id, Kind kind) {
+  auto& s = db_.statement("UPDATE people SET kind = ? WHERE id = ?");
+  s.bind(1, std::string(to_string(kind)));
+  s.bind(2, id);
+  s.exec();
+}
+
+void People::set_supervisor(int64_t id, std::optional<int64_t> supervisor_id) {
+  auto& s = db_.statement("UPDATE people SET supervisor_id = ? WHERE id = ?");
+  if (supervisor_id)
+    s.bind(1, *supervisor_id);
+  else
+    s.bind(1);
+  s.bind(2, id);
+  s.exec();
+}
+
+void People::set_profile(int64_t id, std::string_view display_name, std::string_view zone) {
+  auto& s = db_.statement(
+      "UPDATE people SET display_name = coalesce(nullif(?, ''), display_name), zone = coalesce(nullif(?, "
+      "''), "
+      "zone) WHERE id = ?");
+  s.bind(1, std::string(display_name));
+  s.bind(2, std::string(zone));
+  s.bind(3, id);
+  s.exec();
+}
+
+std::vector<Person> People::supervised_by(int64_t staff_id) {
+  auto& s = db_.statement(select("supervisor_id = ? ORDER BY display_name COLLATE NOCASE"));
+  s.bind(1, staff_id);
+  return all(s);
+}
+
+std::vector<Person> People::of_kind(Kind kind) {
+  auto& s = db_.statement(select("kind = ? ORDER BY display_name COLLATE NOCASE"));
+  s.bind(1, std::string(to_string(kind)));
+  return all(s);
+}
+
+}  // namespace tend::storage

@@ -1,0 +1,53 @@
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/clock.hpp"
+#include "storage/database.hpp"
+
+namespace tend::storage {
+
+enum class Kind { volunteer, staff, admin };
+std::string_view to_string(Kind);
+std::optional<Kind> parse_kind(std::string_view);
+
+struct Person {
+  int64_t id = 0;
+  std::string platform;
+  std::string platform_user_id;
+  std::string display_name;
+  std::string zone;  // IANA name; empty = timezone.default
+  Kind kind = Kind::volunteer;
+  std::optional<int64_t> supervisor_id;
+  std::optional<int64_t> role_id;
+  std::optional<Instant> on_break_until;
+  std::string break_note;
+  Instant created_at{};
+
+  bool is_staff() const { return kind != Kind::volunteer; }
+  bool on_break(Instant now) const { return on_break_until && *on_break_until > now; }
+};
+
+class People {
+ public:
+  explicit People(Database& db) : db_(db) {}
+
+  std::optional<Person> by_id(int64_t id);
+  std::optional<Person> by_platform_id(std::string_view platform, std::string_view platform_user_id);
+  // `@name` as people type it: the platform id or the display name, case-insensitive.
+  std::optional<Person> by_name(std::string_view platform, std::string_view name);
+  Person create(std::string_view platform, std::string_view platform_user_id, std::string_view display_name,
+                Instant now);
+  void set_kind(int64_t id, Kind kind);
+  void set_supervisor(int64_t id, std::optional<int64_t> supervisor_id);
+  void set_profile(int64_t id, std::string_view display_name, std::string_view zone);
+  std::vector<Person> supervised_by(int64_t staff_id);
+  std::vector<Person> of_kind(Kind kind);
+
+ private:
+  Database& db_;
+};
+
+}  // namespace tend::storage

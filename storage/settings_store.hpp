@@ -1,0 +1,28 @@
+#pragma once
+// Settings changed by chat: global ones and per-person overrides. Values are stored already
+// validated and normalised by config::normalize_setting.
+#include <map>
+#include <optional>
+#include <string>
+
+#include "config/clock.hpp"
+#include "storage/database.hpp"
+
+namespace tend::storage {
+
+using SettingValues = std::map<std::string, std::string, std::less<>>;
+
+class SettingsStore {
+ public:
+  static constexpr int64_t global = 0;  // the person_id of the global scope
+
+  explicit SettingsStore(Database& db) : db_(db) {}
+  SettingValues values(int64_t person_id);
+  std::optional<std::string> value(int64_t person_id, const std::string& key);
+  void set(int64_t person_id, const std::string& key, const std::string& value, Instant now);
+
+ private:
+  Database& db_;
+};
+
+}  // namespace tend::storage

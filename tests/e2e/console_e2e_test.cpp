@@ -1,0 +1,202 @@
+// Runs the built `tend` as a person would: scripted console sessions through a pipe, restarts,
+// configuration mistakes and signals.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+using Catch::Contains;
+
+namespace {
+
+struct Result {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct Sandbox {
+  std::filesystem::path dir;
+  Sandbox() {
+    static int n = 0;
+    dir = std::filesystem::temp_directory_path() /
+          ("tend-e2e-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+    std::filesystem::create_directories(dir);
+  }
+  ~Sandbox() { std::filesystem::remove_all(dir); }
+
+  // Runs `tend <args>` in the sandbox with `input` on stdin (from a pipe) and `env` set.
+  Result tend(const std::string& args, const std::string& input = "", const std::string& env = "") {
+    std::ofstream(dir / "stdin") << input;
+    const auto cmd =
+        "cd '" + dir.string() + "' && env -u SLACK_APP_TOKEN -u SLACK_BOT_TOKEN -u TEND_ADMINS " + env +
+        " sh -c 'cat stdin | \"" + std::string(TEND_BINARY) + "\" " + args + " > stdout 2> stderr'";
+    const int status = std::system(cmd.c_str());
+    Result r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = read_file(dir / "stdout");
+    r.err = read_file(dir / "stderr");
+    return r;
+  }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "a scripted console session: check-ins, a low score reaching the supervisor, data surviving a restart") {
+  Sandbox box;
+  // The console runs on the real clock: with quiet hours and working days, whether the
+  // escalation goes out at once would depend on when the test runs.
+  std::filesystem::create_directories(box.dir / "config");
+  std::ofstream(box.dir / "config" / "tend.toml") << "[settings]\n\"nudge.quiet_hours\" = \"none\"\n"
+                                                     "\"nudge.working_days\" = \"mon-sun\"\n";
+  const std::string env = "TEND_ADMINS=ada";
+  auto first = box.tend("console",
+                        ":as @sam\n"
+                        "/tend help\n"
+                        ":as @bo\n"
+                        "/checkin 4 first week went well\n"
+                        ":as @ada\n"
+                        "/tend admin person @sam staff\n"
+                        "/tend admin supervisor @bo @sam\n"
+                        ":as @bo\n"
+                        "/checkin 2 rough day after the talk\n"
+                        "/checkin 3 private only for me\n",
+                        env);
+  INFO(first.out << first.err);
+  REQUIRE(first.exit_code == 0);
+  CHECK_THAT(first.out, Contains("Checked in at *4/5*"));
+  CHECK_THAT(first.out, Contains("sam is now staff"));
+  CHECK_THAT(first.out, Contains("I've told sam (your supervisor) now, with your note"));
+  CHECK_THAT(first.out, Contains("→ @sam: *bo* checked in at 2/5") && Contains("rough day after the talk"));
+  CHECK_THAT(first.out, !Contains("→ @sam: *bo* checked in at 3/5"));
+  CHECK(std::filesystem::exists(box.dir / "data" / "tend.db"));
+  // Notes never reach the log.
+  CHECK_THAT(first.err, !Contains("rough day") && !Contains("only for me"));
+
+  auto second = box.tend("console",
+                         ":as @bo\n"
+                         "/checkin history\n"
+                         ":as @sam\n"
+                         "/checkin team\n",
+                         env);
+  INFO(second.out << second.err);
+  REQUIRE(second.exit_code == 0);
+  CHECK_THAT(second.out, Contains("first week went well") && Contains("rough day after the talk"));
+  CHECK_THAT(second.out, Contains("*bo* — last 3/5"));
+  CHECK_THAT(second.out, !Contains("only for me\n    >"));
+}
+
+TEST_CASE("the console's simulated clock keeps its place across restarts") {
+  Sandbox box;
+  // "It is Tue 24 Nov 14:00 Europe/London." -> "Tue 24 Nov"
+  auto shown_day = [](const std::string& out) {
+    std::smatch m;
+    const std::regex day(R"(It is (?:now )?(\w{3} \d{1,2} \w{3}) \d\d:\d\d)");
+    std::string last;
+    for (auto it = std::sregex_iterator(out.begin(), out.end(), day); it != std::sregex_iterator(); ++it)
+      last = (*it)[1];
+    return last;
+  };
+  auto before = box.tend("console", ":now\n");
+  auto advanced = box.tend("console", ":advance 3d\n");
+  auto after = box.tend("console", ":now\n");
+  REQUIRE(after.exit_code == 0);
+  INFO(before.out << advanced.out << after.out);
+  REQUIRE_FALSE(shown_day(after.out).empty());
+  CHECK(shown_day(after.out) == shown_day(advanced.out));
+  CHECK(shown_day(after.out) != shown_day(before.out));
+}
+
+TEST_CASE("bad input in the console gets an answer and the session carries on") {
+  Sandbox box;
+  auto r = box.tend("console",
+                    "/checkin 7\n"
+                    "/checkin abc\n"
+                    "hello?\n"
+                    ":press 9\n"
+                    ":advance soon\n"
+                    "/tend admin set checkin.time 10:00\n"
+                    "/checkin 5\n");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("7 is not a score"));
+  CHECK_THAT(r.out, Contains("Start with a score"));
+  CHECK_THAT(r.out, Contains("Type a slash-command"));
+  CHECK_THAT(r.out, Contains("There are no buttons to press"));
+  CHECK_THAT(r.out, Contains("Usage: :advance 3d"));
+  CHECK_THAT(r.out, Contains("not something a volunteer can do"));
+  CHECK_THAT(r.out, Contains("Checked in at *5/5*"));
+}
+
+TEST_CASE("configuration mistakes exit with code 2 and name the key") {
+  Sandbox box;
+  auto missing = box.tend("--config nowhere.toml check-config");
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.err, Contains("nowhere.toml"));
+
+  std::ofstream(box.dir / "bad.toml") << "[settings]\n\"checkin.time\" = \"25:00\"\n";
+  auto bad = box.tend("--config bad.toml check-config");
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Contains("checkin.time") && Contains("25:00"));
+
+  auto token =
+      box.tend("check-config", "", "SLACK_APP_TOKEN=xoxb-wrong-kind-of-secret SLACK_BOT_TOKEN=xoxb-1");
+  CHECK(token.exit_code == 2);
+  CHECK_THAT(token.err, Contains("SLACK_APP_TOKEN") && !Contains("wrong-kind-of-secret"));
+
+  auto fine = box.tend("check-config");
+  CHECK(fine.exit_code == 0);
+  CHECK_THAT(fine.out, Contains("Configuration OK"));
+}
+
+TEST_CASE("a database file that is not a database stops Tend with a clear message") {
+  Sandbox box;
+  std::ofstream(box.dir / "notes.db") << std::string(8192, 'x');
+  auto r = box.tend("console", "/checkin 4\n", "TEND_DB=notes.db");
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Contains("notes.db") && Contains("not a usable Tend database"));
+}
+
+TEST_CASE("backup copies the database while keeping it usable") {
+  Sandbox box;
+  REQUIRE(box.tend("console", "/checkin 4 before backup\n").exit_code == 0);
+  auto r = box.tend("backup copy.db");
+  REQUIRE(r.exit_code == 0);
+  auto from_copy = box.tend("console", "/checkin history\n", "TEND_DB=copy.db");
+  CHECK_THAT(from_copy.out, Contains("before backup"));
+}
+
+TEST_CASE("SIGTERM stops Tend cleanly with exit code 0") {
+  Sandbox box;
+  // stdin is a FIFO kept open by a writer that outlives the test, so Tend waits for input
+  // until the signal; `wait` then reports Tend's own exit code.
+  const auto script =
+      "cd '" + box.dir.string() + "' && mkfifo in && (sleep 30 > in &) && (\"" + std::string(TEND_BINARY) +
+      "\" console < in > stdout 2> stderr & echo $! > pid; wait $!; echo $? > rc) > /dev/null 2>&1 &";
+  REQUIRE(std::system(script.c_str()) == 0);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (read_file(box.dir / "stderr").find("Tend starting") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const auto pid = read_file(box.dir / "pid");
+  REQUIRE_FALSE(pid.empty());
+  REQUIRE(std::system(("kill -TERM " + pid).c_str()) == 0);
+  while (!std::filesystem::exists(box.dir / "rc") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(read_file(box.dir / "rc") == "0\n");
+  CHECK_THAT(read_file(box.dir / "stderr"), Contains("Tend stopped"));
+}
