@@ -75,19 +75,28 @@ int parse_bounded(std::string_view text, int low, int high) {
   return v;
 }
 
+// Durations keep the units the admin chose ("24h" stays "24h"), without spaces or capitals.
+std::string compact(std::string_view value) {
+  std::string out;
+  for (char c : value)
+    if (!std::isspace(static_cast<unsigned char>(c)))
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 // Parses as the type says and returns the canonical text.
 std::string canonical(const SettingSpec& spec, std::string_view value) {
   switch (spec.type) {
     case T::duration:
-      return format_duration(parse_duration(value));
+      parse_duration(value);
+      return compact(value);
     case T::duration_or_none:
       if (lowered(trimmed(value)) == "none") return "none";
-      return format_duration(parse_duration(value));
-    case T::duration_list: {
-      std::string out;
-      for (auto d : parse_duration_list(value)) out += (out.empty() ? "" : ",") + format_duration(d);
-      return out;
-    }
+      parse_duration(value);
+      return compact(value);
+    case T::duration_list:
+      parse_duration_list(value);
+      return compact(value);
     case T::time_of_day:
       return format_time_of_day(parse_time_of_day(value));
     case T::quiet_hours: {

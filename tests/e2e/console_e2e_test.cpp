@@ -184,7 +184,7 @@ TEST_CASE("SIGTERM stops Tend cleanly with exit code 0") {
   // stdin is a FIFO kept open by a writer that outlives the test, so Tend waits for input
   // until the signal; `wait` then reports Tend's own exit code.
   const auto script =
-      "cd '" + box.dir.string() + "' && mkfifo in && (sleep 30 > in &) && (\"" + std::string(TEND_BINARY) +
+      "cd '" + box.dir.string() + "' && mkfifo in && (sleep 30 > in 2> /dev/null < /dev/null & echo $! > writer) && (\"" + std::string(TEND_BINARY) +
       "\" console < in > stdout 2> stderr & echo $! > pid; wait $!; echo $? > rc) > /dev/null 2>&1 &";
   REQUIRE(std::system(script.c_str()) == 0);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -199,4 +199,5 @@ TEST_CASE("SIGTERM stops Tend cleanly with exit code 0") {
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   CHECK(read_file(box.dir / "rc") == "0\n");
   CHECK_THAT(read_file(box.dir / "stderr"), Contains("Tend stopped"));
+  std::system(("kill " + read_file(box.dir / "writer") + " 2> /dev/null").c_str());
 }
