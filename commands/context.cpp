@@ -87,7 +87,7 @@ void Services::send_to_coordinators(const Message& message, const std::string& i
     return;
   }
   for (const auto& admin : storage::People(db).of_kind(storage::Kind::admin))
-    send(admin, message, idempotency_key.empty() ? "" : idempotency_key + ":" + std::to_string(admin.id));
+    send(admin, message, idempotency_key.empty() ? "" : idempotency_key + "@" + std::to_string(admin.id));
 }
 
 storage::Person Context::resolve_person(std::string_view token) {

@@ -12,6 +12,15 @@ std::string elapsed(Instant then, Instant now) {
   return plural(duration_cast<days>(d).count(), "day");
 }
 
+std::string spoken(std::chrono::seconds d) {
+  using namespace std::chrono;
+  auto plural = [](long n, const char* unit) { return std::to_string(n) + " " + unit + (n == 1 ? "" : "s"); };
+  if (d % days(1) == seconds(0) && d > hours(48)) return plural(d / days(1), "day");
+  if (d % hours(1) == seconds(0)) return plural(d / hours(1), "hour");
+  if (d % minutes(1) == seconds(0)) return plural(d / minutes(1), "minute");
+  return plural(d.count(), "second");
+}
+
 std::string ago(Instant then, Instant now) {
   auto e = elapsed(then, now);
   return e == "a moment" ? "just now" : e + " ago";

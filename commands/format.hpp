@@ -14,6 +14,8 @@ namespace tend::commands {
 
 // "a moment", "3 hours", "2 days"
 std::string elapsed(Instant then, Instant now);
+// "24 hours", "1 hour", "3 days", "30 minutes": a duration as people say it.
+std::string spoken(std::chrono::seconds d);
 // "just now", "3 hours ago", "2 days ago"
 std::string ago(Instant then, Instant now);
 // One bar per score, oldest first: ▁▂▄▆█ for 1..5, · for a check-in without a score.

@@ -243,7 +243,7 @@ JobOutcome reminder(Services& s, const storage::Job& job) {
   auto volunteer = storage::People(s.db).by_id(b->volunteer_id);
   auto staff = storage::People(s.db).by_id(b->slot.staff_id);
   if (!volunteer || !staff) return JobOutcome::done();
-  const auto in = config::format_duration(std::chrono::seconds{job.payload.value("offset", int64_t{0})});
+  const auto in = spoken(std::chrono::seconds{job.payload.value("offset", int64_t{0})});
   s.send(*volunteer,
          Message{"Reminder: supervision with " + staff->display_name + " in " + in + ", " +
                      slot_text(s, b->slot, *volunteer) + ".",

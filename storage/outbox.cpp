@@ -98,13 +98,13 @@ int64_t Outbox::count_pending() {
 
 namespace tend::storage {
 bool Outbox::exists(const std::string& idempotency_key) {
-  // The key itself, or the per-admin keys fanned out from it ("key:12"): a range on the unique index.
+  // The key itself, or the per-admin copies fanned out from it ("key@12"): a range on the unique index.
   auto& s = db_.statement(
       "SELECT 1 FROM outbox WHERE idempotency_key = ? OR (idempotency_key > ? AND idempotency_key < ?) LIMIT "
       "1");
   s.bind(1, idempotency_key);
-  s.bind(2, idempotency_key + ":");
-  s.bind(3, idempotency_key + ";");
+  s.bind(2, idempotency_key + "@");
+  s.bind(3, idempotency_key + "A");
   return s.executeStep();
 }
 }  // namespace tend::storage

@@ -43,6 +43,7 @@ class Outbox {
   void retry_later(int64_t id, Instant next_attempt_at, const std::string& error);
   void mark_dead(int64_t id, const std::string& error);
   int64_t count_pending();
+  // Whether a message with this key, or its per-admin copies ("key@<id>"), was queued.
   bool exists(const std::string& idempotency_key);
 
  private:

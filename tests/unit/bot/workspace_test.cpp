@@ -1,0 +1,209 @@
+// Supervision, role boundaries, admin by chat and privacy, as the people using them see it.
+#include <date/tz.h>
+
+#include <catch2/catch.hpp>
+
+#include "bot/router.hpp"
+#include "bot/scheduler.hpp"
+#include "commands/families.hpp"
+#include "config/parse.hpp"
+#include "storage/audit.hpp"
+#include "storage/checkins.hpp"
+#include "storage/jobs.hpp"
+#include "storage/outbox.hpp"
+#include "storage/supervision.hpp"
+
+using namespace tend;
+using namespace std::chrono;
+using Catch::Contains;
+
+namespace {
+
+Instant london(int y, int mo, int d, int h, int mi) {
+  return config::local_to_instant(date::local_days{date::year{y} / mo / d} + hours{h} + minutes{mi},
+                                  date::locate_zone("Europe/London"));
+}
+
+struct Org {
+  storage::Database db{{":memory:"}};
+  ManualClock clock{london(2026, 6, 3, 10, 0)};  // Wednesday
+  commands::Registry registry;
+  storage::SettingValues file_settings;
+  std::unique_ptr<Router> router;
+  boost::asio::io_context io;
+  std::unique_ptr<Scheduler> scheduler;
+
+  Org() {
+    commands::add_all(registry);
+    router = std::make_unique<Router>(db, clock, registry, RouterOptions{"console", {"ada"}, file_settings});
+    scheduler = std::make_unique<Scheduler>(io.get_executor(), db, clock, registry, file_settings);
+    for (auto who : {"sam", "kim", "bo", "cy"}) say(who, "/tend help");
+    say("ada", "/tend admin person @sam staff");
+    say("ada", "/tend admin person @kim staff");
+    say("ada", "/tend admin supervisor @bo @sam");
+    say("ada", "/tend admin supervisor @cy @sam");
+  }
+  Reply say(const std::string& who, const std::string& line) {
+    auto space = line.find(' ');
+    auto name = line.substr(1, space == std::string::npos ? std::string::npos : space - 1);
+    auto text = space == std::string::npos ? std::string() : line.substr(space + 1);
+    return router->handle_command({{who, who, "", {}}, name, text});
+  }
+  Reply press(const std::string& who, const Button& b) {
+    return router->handle_action({{who, who, "", {}}, b.action_id, b.value, {}});
+  }
+  void advance(seconds by) {
+    const auto target = clock.now() + by;
+    while (auto next = storage::Jobs(db).earliest()) {
+      if (*next > target) break;
+      if (*next > clock.now()) clock.set(*next);
+      scheduler->run_due();
+    }
+    clock.set(target);
+    scheduler->run_due();
+  }
+  std::vector<storage::OutboxItem> to_containing(const std::string& who, const std::string& text) {
+    std::vector<storage::OutboxItem> out;
+    for (auto& item : storage::Outbox(db).due(Instant{seconds{253402300799}}, 10000))
+      if (item.recipient.id == who && item.message.text.find(text) != std::string::npos) out.push_back(item);
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("staff offer slots; a volunteer sees and books one; both are reminded; done is recorded") {
+  Org o;
+  CHECK_THAT(o.say("sam", "/supervision offer 2026-06-05 14:00 45 weekly 2").text,
+             Contains("Offered 2 slot(s) of 45 minutes") && Contains("Fri 5 Jun 14:00") &&
+                 Contains("Fri 12 Jun 14:00"));
+  auto view = o.say("bo", "/supervision");
+  REQUIRE(view.buttons.size() == 2);
+  CHECK_THAT(o.press("bo", view.buttons[0]).text, Contains("Booked: Fri 5 Jun 14:00 (45 min) with sam"));
+  CHECK(o.to_containing("sam", "bo booked supervision with you").size() == 1);
+  CHECK_THAT(o.say("cy", "/supervision book 1").text, Contains("someone has just booked that slot"));
+  o.advance(days(2) + hours(4));
+  CHECK(o.to_containing("bo", "Reminder: supervision with sam in 24 hours").size() == 1);
+  CHECK(o.to_containing("sam", "Reminder: supervision with bo in 1 hour").size() == 1);
+  CHECK_THAT(o.say("sam", "/supervision done 1 talked about boundaries").text,
+             Contains("your note is private"));
+  CHECK_THAT(o.say("bo", "/supervision").text, Contains("Last supervision: just now"));
+}
+
+TEST_CASE("a slot is never booked twice: the database refuses the second booking") {
+  Org o;
+  o.say("sam", "/supervision offer 2026-06-05 14:00");
+  storage::Supervision sup(o.db);
+  const auto bo = *storage::People(o.db).by_platform_id("console", "bo");
+  const auto cy = *storage::People(o.db).by_platform_id("console", "cy");
+  sup.book(1, bo.id, o.clock.now());
+  CHECK_THROWS_AS(sup.book(1, cy.id, o.clock.now()), storage::SlotTaken);
+}
+
+TEST_CASE("bad supervision input is explained and changes nothing") {
+  Org o;
+  CHECK_THAT(o.say("sam", "/supervision offer 2026-06-01 14:00").text, Contains("is in the past"));
+  CHECK_THAT(o.say("sam", "/supervision offer 2026-06-05").text, Contains("start time"));
+  CHECK_THAT(o.say("sam", "/supervision offer 2026-06-05 14:00 5").text, Contains("15 to 240 minutes"));
+  o.say("sam", "/supervision offer 2026-06-05 14:00 60");
+  CHECK_THAT(o.say("sam", "/supervision offer 2026-06-05 14:30").text, Contains("overlaps your slot 1"));
+  CHECK_THAT(o.say("bo", "/supervision offer 2026-06-05 16:00").text,
+             Contains("not something a volunteer can do"));
+  o.say("kim", "/supervision offer 2026-06-06 10:00");
+  CHECK_THAT(o.say("bo", "/supervision book 2").text, Contains("isn't your supervisor"));
+  o.say("bo", "/supervision book 1");
+  CHECK_THAT(o.say("cy", "/supervision cancel 1").text, Contains("isn't yours to cancel"));
+  CHECK_THAT(o.say("bo", "/supervision cancel 1").text, Contains("Cancelled booking #1"));
+  CHECK(o.to_containing("sam", "cancelled supervision").size() == 1);
+  CHECK_THAT(o.say("cy", "/supervision book 1").text, Contains("Booked"));
+}
+
+TEST_CASE("a volunteer without supervision for supervision.max_gap: both are nudged") {
+  Org o;
+  o.advance(weeks(6) + days(1));
+  CHECK_FALSE(o.to_containing("bo", "since your last supervision").empty());
+  CHECK_FALSE(o.to_containing("sam", "has had no supervision").empty());
+}
+
+TEST_CASE("boundaries: the default role ships; admins write and assign roles") {
+  Org o;
+  auto mine = o.say("bo", "/boundaries");
+  CHECK_THAT(mine.text,
+             Contains("peer supporter") && Contains("crisis") && Contains("fine to decline to share"));
+  CHECK_THAT(o.say("ada", "/tend admin role add Kitchen helper").text,
+             Contains("Added the role *Kitchen helper*"));
+  CHECK_THAT(o.say("ada", "/tend admin role boundaries kitchen helper No knives.\nAsk before lifting.").text,
+             Contains("Updated the boundaries"));
+  CHECK_THAT(o.say("ada", "/tend admin role assign @bo kitchen helper").text,
+             Contains("bo now has the role"));
+  CHECK(o.to_containing("bo", "No knives.").size() == 1);
+  CHECK_THAT(o.say("bo", "/boundaries").text, Contains("Ask before lifting."));
+  CHECK_THAT(o.say("bo", "/boundaries peer supporter").text, Contains("peer supporter"));
+  CHECK_THAT(o.say("bo", "/boundaries astronaut").text, Contains("There is no role \"astronaut\""));
+  CHECK_THAT(o.say("ada", "/tend admin role boundaries kitchen helper " + std::string(50'000, 'x')).text,
+             Contains("6,000") && Contains("Nothing was changed"));
+  CHECK_THAT(o.say("ada", "/tend admin role assign @bo astronaut").text, Contains("There is no role"));
+  o.advance(days(31));
+  CHECK_FALSE(o.to_containing("bo", "A reminder of your role's boundaries").empty());
+}
+
+TEST_CASE("every admin change is audited with who, old and new value") {
+  Org o;
+  o.say("ada", "/tend admin set checkin.time 09:30");
+  o.say("ada", "/tend admin set checkin.time 11:00");
+  auto audit = storage::Audit(o.db).latest(1);
+  REQUIRE(audit.size() == 1);
+  CHECK(audit[0].old_value == "09:30");
+  CHECK(audit[0].new_value == "11:00");
+  CHECK_THAT(o.say("ada", "/tend admin audit 5").text,
+             Contains("ada: setting checkin.time `09:30` → `11:00`"));
+}
+
+TEST_CASE("a volunteer never reads another volunteer's data") {
+  Org o;
+  o.say("bo", "/checkin 4 my private thoughts");
+  CHECK_THAT(o.say("cy", "/checkin team").text, Contains("not something a volunteer can do"));
+  CHECK_THAT(o.say("cy", "/story list @bo").text, Contains("Only bo, their supervisor or an admin"));
+  CHECK_THAT(o.say("cy", "/checkin history").text, !Contains("my private thoughts"));
+}
+
+TEST_CASE("mydata sends everything; forget deletes it after a confirmation and says what remains") {
+  Org o;
+  o.say("bo", "/checkin 2 hard week");
+  o.say("bo", "/story yesterday 18:00 radio");
+  CHECK_THAT(o.say("bo", "/tend mydata").text, Contains("sent you everything"));
+  auto exported = o.to_containing("bo", "Everything Tend holds about you");
+  REQUIRE(exported.size() == 1);
+  CHECK_THAT(exported[0].message.text,
+             Contains("hard week") && Contains("radio") && Contains("\"display_name\": \"bo\""));
+
+  auto ask = o.say("bo", "/tend forget");
+  REQUIRE(ask.buttons.size() == 1);
+  CHECK(storage::People(o.db).by_platform_id("console", "bo"));
+  CHECK_THAT(o.press("cy", ask.buttons[0]).text, Contains("for someone else"));
+  CHECK_THAT(o.press("bo", ask.buttons[0]).text, Contains("audit log"));
+  CHECK_FALSE(storage::People(o.db).by_platform_id("console", "bo"));
+  CHECK(o.db.sql().execAndGet("SELECT count(*) FROM checkins").getInt() == 0);
+  CHECK(o.db.sql().execAndGet("SELECT count(*) FROM stories").getInt() == 0);
+  CHECK(o.db.sql().execAndGet("SELECT count(*) FROM audit WHERE detail LIKE '%bo%'").getInt() == 0);
+  o.advance(days(8));
+  CHECK(o.to_containing("sam", "shared their story").empty());
+}
+
+TEST_CASE("privacy.note_retention removes old notes, daily") {
+  Org o;
+  o.say("bo", "/checkin 3 an old note");
+  o.say("ada", "/tend admin set privacy.note_retention 30d");
+  {
+    storage::Transaction tx(o.db);
+    commands::Services services(o.db, o.clock, o.registry, o.file_settings);
+    commands::schedule_housekeeping(services);
+    tx.commit();
+  }
+  o.advance(days(32));
+  const auto bo = *storage::People(o.db).by_platform_id("console", "bo");
+  auto kept = storage::Checkins(o.db).latest(bo.id, 10);
+  REQUIRE(kept.size() == 1);
+  CHECK(kept[0].note.empty());
+  CHECK(kept[0].score == 3);
+}
