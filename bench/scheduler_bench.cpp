@@ -85,7 +85,8 @@ StartFigures measure_start(const std::filesystem::path& file) {
     auto next = storage::Jobs(db).earliest();
     scheduler.run_due();
     const double ms = duration<double, std::milli>(steady_clock::now() - t0).count();
-    StartFigures f{next ? ms : -1, rss_kib()};
+    (void)next;
+    StartFigures f{ms, rss_kib()};
     if (write(fds[1], &f, sizeof f) != sizeof f) _exit(1);
     _exit(0);
   }

@@ -57,6 +57,7 @@ int serve(Mode mode, const config::FileConfig& config, std::istream& in, std::os
   const auto settings = global_settings(db, config.settings);
 
   std::unique_ptr<platform::Adapter> adapter;
+  platform::ConsoleAdapter* console_adapter = nullptr;
   std::unique_ptr<OutboxSender> sender;
   Scheduler scheduler(io.get_executor(), db, clock, registry, config.settings);
   {
@@ -84,10 +85,8 @@ int serve(Mode mode, const config::FileConfig& config, std::istream& in, std::os
         if (!next || *next > target) break;
         if (*next > console_clock.now()) {
           console_clock.advance(*next - console_clock.now());
-          out << "["
-              << config::format_local(console_clock.now(),
-                                      global_settings(db, config.settings).zone("timezone.default"))
-              << "]\n";
+          console_adapter->announce_time(config::format_local(
+              console_clock.now(), global_settings(db, config.settings).zone("timezone.default")));
         }
         scheduler.run_due();
         co_await sender->deliver_due();
@@ -104,8 +103,10 @@ int serve(Mode mode, const config::FileConfig& config, std::istream& in, std::os
       return config::format_local(now, zone) + " " + std::string(zone->name());
     };
     const std::string first_person = config.admins.empty() ? "you" : config.admins.front();
-    adapter = std::make_unique<platform::ConsoleAdapter>(io.get_executor(), in, out, clock, std::move(hooks),
-                                                         first_person);
+    auto made = std::make_unique<platform::ConsoleAdapter>(io.get_executor(), in, out, clock,
+                                                           std::move(hooks), first_person);
+    console_adapter = made.get();
+    adapter = std::move(made);
   } else {
 #ifdef TEND_WITH_SLACK
     adapter = std::make_unique<slack::SlackAdapter>(

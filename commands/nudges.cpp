@@ -118,7 +118,7 @@ JobOutcome escalate(Services& services, const storage::Job& job) {
   auto owner = owner_of(services, *nudge);
   storage::Nudges(services.db).mark_escalated(nudge->id);
   services.send_to_coordinators(
-      Message{"Nobody has answered this reminder since " + ago(nudge->created_at, services.now()) + ": " +
+      Message{"Nobody has answered this reminder for " + elapsed(nudge->created_at, services.now()) + ": " +
                   nudge->reason + ". " + (owner ? owner->display_name + " was asked. " : std::string()) +
                   "Could someone reach out to *" + volunteer->display_name + "*?",
               nudge_buttons(nudge->id),

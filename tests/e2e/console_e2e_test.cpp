@@ -184,7 +184,9 @@ TEST_CASE("SIGTERM stops Tend cleanly with exit code 0") {
   // stdin is a FIFO kept open by a writer that outlives the test, so Tend waits for input
   // until the signal; `wait` then reports Tend's own exit code.
   const auto script =
-      "cd '" + box.dir.string() + "' && mkfifo in && (sleep 30 > in 2> /dev/null < /dev/null & echo $! > writer) && (\"" + std::string(TEND_BINARY) +
+      "cd '" + box.dir.string() +
+      "' && mkfifo in && (sleep 30 > in 2> /dev/null < /dev/null & echo $! > writer) && (\"" +
+      std::string(TEND_BINARY) +
       "\" console < in > stdout 2> stderr & echo $! > pid; wait $!; echo $? > rc) > /dev/null 2>&1 &";
   REQUIRE(std::system(script.c_str()) == 0);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -200,4 +202,52 @@ TEST_CASE("SIGTERM stops Tend cleanly with exit code 0") {
   CHECK(read_file(box.dir / "rc") == "0\n");
   CHECK_THAT(read_file(box.dir / "stderr"), Contains("Tend stopped"));
   std::system(("kill " + read_file(box.dir / "writer") + " 2> /dev/null").c_str());
+}
+
+TEST_CASE("story follow-ups survive kill -9 and are delivered exactly once after restarts") {
+  Sandbox box;
+  std::filesystem::create_directories(box.dir / "config");
+  std::ofstream(box.dir / "config" / "tend.toml") << "[settings]\n\"nudge.quiet_hours\" = \"none\"\n"
+                                                     "\"nudge.working_days\" = \"mon-sun\"\n";
+  const std::string env = "TEND_ADMINS=ada";
+  REQUIRE(box.tend("console",
+                   ":as @sam\n/tend help\n:as @bo\n/tend help\n:as @ada\n"
+                   "/tend admin person @sam staff\n/tend admin supervisor @bo @sam\n",
+                   env)
+              .exit_code == 0);
+
+  // Log a story, then kill -9 Tend while it waits for more input: no clean shutdown.
+  const auto script =
+      "cd '" + box.dir.string() +
+      "' && mkfifo story-in && (sleep 30 > story-in 2> /dev/null < /dev/null & echo $! > writer) && "
+      "(TEND_ADMINS=ada \"" +
+      std::string(TEND_BINARY) +
+      "\" console < story-in > story-out 2> story-err & echo $! > pid) > /dev/null 2>&1";
+  REQUIRE(std::system(script.c_str()) == 0);
+  {
+    std::ofstream feed(box.dir / "story-in");
+    feed << ":as @bo\n/story today 00:01 conference talk\n" << std::flush;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (read_file(box.dir / "story-out").find("Logged story #1") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    REQUIRE_THAT(read_file(box.dir / "story-out"), Contains("Logged story #1"));
+    REQUIRE(std::system(("kill -9 " + read_file(box.dir / "pid")).c_str()) == 0);
+  }
+  std::system(("kill " + read_file(box.dir / "writer") + " 2> /dev/null").c_str());
+
+  auto count = [](const std::string& out, const std::string& what) {
+    int n = 0;
+    for (auto pos = out.find(what); pos != std::string::npos; pos = out.find(what, pos + 1)) ++n;
+    return n;
+  };
+  auto week = box.tend("console", ":advance 4d\n", env);
+  INFO(week.out << week.err);
+  REQUIRE(week.exit_code == 0);
+  CHECK(count(week.out, "since *bo* shared their story") == 2);  // 1 and 3 days after
+  auto rest = box.tend("console", ":advance 4d\n", env);
+  INFO(rest.out);
+  CHECK(count(rest.out, "since *bo* shared their story") == 1);  // 7 days after, and nothing again
+  auto after = box.tend("console", ":advance 10d\n", env);
+  CHECK(count(after.out, "since *bo* shared their story") == 0);
 }

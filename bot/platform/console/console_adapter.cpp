@@ -176,6 +176,10 @@ void ConsoleAdapter::show(const std::string& prefix, const Message& message, con
 }
 
 boost::asio::awaitable<SendResult> ConsoleAdapter::send(const Recipient& to, const Message& message) {
+  if (!pending_time_.empty()) {
+    out_ << "[" << pending_time_ << "]\n";
+    pending_time_.clear();
+  }
   const bool person = to.kind == Recipient::Kind::person;
   show(std::string("→ ") + (person ? "@" : "#") + to.id + ": ", message, person ? to.id : "#" + to.id);
   out_ << std::flush;

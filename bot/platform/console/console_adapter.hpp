@@ -34,6 +34,8 @@ class ConsoleAdapter final : public Adapter {
   ~ConsoleAdapter() override;
 
   std::string platform() const override { return "console"; }
+  // Shown once, above the next message Tend sends, so a stretch of `:advance` reads as a diary.
+  void announce_time(std::string when) { pending_time_ = std::move(when); }
   boost::asio::awaitable<void> run(Dispatcher& dispatcher) override;
   void stop() override;
   boost::asio::awaitable<SendResult> send(const Recipient& to, const Message& message) override;
@@ -57,6 +59,7 @@ class ConsoleAdapter final : public Adapter {
   std::deque<std::optional<std::string>> lines_;             // nullopt: end of input
   boost::asio::steady_timer line_ready_;
   std::thread reader_;
+  std::string pending_time_;
   bool interactive_ = false;
   bool stopping_ = false;
 };
