@@ -74,13 +74,14 @@ boost::asio::awaitable<std::optional<std::chrono::steady_clock::time_point>> Out
       if (stopping_) break;
       const auto recipient = to_platform(item.recipient);
       const auto key = item.recipient.id;
-      const auto steady_now = std::chrono::steady_clock::now();
-      if (auto it = channel_free_at_.find(key); it != channel_free_at_.end() && it->second > steady_now) {
-        wait_until = wait_until ? std::min(*wait_until, it->second) : it->second;
+      const auto clock_now = clock_.precise_now();
+      if (auto it = channel_free_at_.find(key); it != channel_free_at_.end() && it->second > clock_now) {
+        const auto at = std::chrono::steady_clock::now() + (it->second - clock_now);
+        wait_until = wait_until ? std::min(*wait_until, at) : at;
         continue;
       }
       auto result = co_await adapter_.send(recipient, item.message);
-      channel_free_at_[key] = std::chrono::steady_clock::now() + options_.pace;
+      channel_free_at_[key] = clock_.precise_now() + options_.pace;
       const bool is_alert = item.idempotency_key.starts_with(kDeadLetterPrefix);
       switch (result.status) {
         case platform::SendResult::Status::sent: {
@@ -93,7 +94,7 @@ boost::asio::awaitable<std::optional<std::chrono::steady_clock::time_point>> Out
         }
         case platform::SendResult::Status::retry_after: {
           // The platform asked for quiet on this channel: nothing goes to it before then.
-          channel_free_at_[key] = std::chrono::steady_clock::now() + result.retry_after;
+          channel_free_at_[key] = clock_.precise_now() + result.retry_after;
           storage::Transaction tx(db_);
           storage::Outbox(db_).retry_later(item.id, clock_.now() + result.retry_after, "rate limited");
           tx.commit();

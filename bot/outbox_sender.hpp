@@ -44,7 +44,8 @@ class OutboxSender {
   const Clock& clock_;
   platform::Adapter& adapter_;
   OutboxOptions options_;
-  std::map<std::string, std::chrono::steady_clock::time_point> channel_free_at_;
+  // On the Clock's time line, so tests and the console's simulated clock drive pacing too.
+  std::map<std::string, std::chrono::system_clock::time_point> channel_free_at_;
   bool stopping_ = false;
   int64_t delivered_ = 0;
 };
