@@ -5,6 +5,7 @@
 #include "commands/format.hpp"
 #include "commands/nudges.hpp"
 #include "commands/text.hpp"
+#include "config/delivery_window.hpp"
 #include "config/parse.hpp"
 #include "storage/checkins.hpp"
 #include "storage/jobs.hpp"
@@ -41,9 +42,11 @@ std::optional<storage::Person> supervisor_of(Services& s, const storage::Person&
 }
 
 // The latest moment a follow-up of this story may wait for a volunteer's break to end.
-Instant last_followup(const Services& s, const storage::Story& story) {
-  auto offsets = s.global_settings().durations("story.followups");
-  return story.at + *std::max_element(offsets.begin(), offsets.end());
+Instant last_followup(const Services& s, const storage::Story& story, const storage::Person& volunteer) {
+  Instant last = story.at;
+  for (auto offset : s.settings_for(volunteer).durations("story.followups"))
+    last = std::max(last, config::add_local(story.at, offset, s.zone_of(volunteer)));
+  return last;
 }
 
 Reply log_story(Context& ctx, std::string_view args) {
@@ -75,8 +78,9 @@ Reply log_story(Context& ctx, std::string_view args) {
   const auto settings = ctx.settings_for(volunteer);
 
   std::string scheduled, skipped;
+  const auto* volunteer_zone = ctx.zone_of(volunteer);
   for (auto offset : settings.durations("story.followups")) {
-    const auto due = at + offset;
+    const auto due = config::add_local(at, offset, volunteer_zone);
     if (due < ctx.now() - kPastFollowupGrace) {
       skipped += " " + config::format_duration(offset);
       continue;
@@ -87,13 +91,13 @@ Reply log_story(Context& ctx, std::string_view args) {
                  config::format_duration(offset) + " after)";
   }
   const auto gentle_after = settings.duration("story.volunteer_followup");
-  if (at + gentle_after >= ctx.now() - kPastFollowupGrace)
-    ctx.schedule("story.volunteer", at + gentle_after, {{"story", id}, {"offset", gentle_after.count()}},
-                 key + "volunteer");
+  const auto gentle = config::add_local(at, gentle_after, volunteer_zone);
+  if (gentle >= ctx.now() - kPastFollowupGrace)
+    ctx.schedule("story.volunteer", gentle, {{"story", id}, {"offset", gentle_after.count()}}, key + "volunteer");
 
   const bool future = at > ctx.now();
   if (future) {
-    const auto reminder = at - std::chrono::days(1);
+    const auto reminder = config::add_local(at, -std::chrono::days(1), volunteer_zone);
     if (reminder > ctx.now()) ctx.schedule("story.reminder", reminder, payload, key + "reminder");
     ctx.schedule("story.prepare", ctx.now(), payload, key + "prepare");
   }
@@ -165,7 +169,7 @@ JobOutcome followup(Services& s, const storage::Job& job) {
   if (volunteer.on_break(s.now())) {
     // Held while the volunteer is on a break; if the break outlasts the follow-up week, the
     // supervisor still hears, at its end, rather than never.
-    const auto last = last_followup(s, story);
+    const auto last = last_followup(s, story, volunteer);
     if (*volunteer.on_break_until <= last) return JobOutcome::again_at(*volunteer.on_break_until);
     if (s.now() < last) return JobOutcome::again_at(last);
     break_note = "\n_" + volunteer.display_name + " is on a break, so this was held; please be gentle._";

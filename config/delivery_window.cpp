@@ -39,6 +39,11 @@ Instant next_allowed(Instant t, const date::time_zone* zone, std::optional<Quiet
   return candidate;
 }
 
+Instant add_local(Instant t, seconds offset, const date::time_zone* zone) {
+  if (offset % days(1) != seconds(0)) return t + offset;
+  return local_to_instant(zone->to_local(t) + offset, zone);
+}
+
 Instant next_local_time(Instant after, const date::time_zone* zone, minutes time_of_day) {
   const auto today = date::floor<date::days>(zone->to_local(after));
   for (int d = 0; d < 3; ++d) {

@@ -17,4 +17,8 @@ Instant next_allowed(Instant t, const date::time_zone* zone, std::optional<Quiet
 // earlier).
 Instant next_local_time(Instant after, const date::time_zone* zone, std::chrono::minutes time_of_day);
 
+// t + offset, where whole days are calendar days in the zone: "3 days after 16:00" is 16:00
+// three days later, even across a daylight-saving change. Other offsets are exact durations.
+Instant add_local(Instant t, std::chrono::seconds offset, const date::time_zone* zone);
+
 }  // namespace tend::config
