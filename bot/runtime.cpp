@@ -113,7 +113,10 @@ int serve(Mode mode, const config::FileConfig& config, std::istream& in, std::os
         io.get_executor(), slack::SlackOptions{config.secrets.slack_app_token, config.secrets.slack_bot_token,
                                                config.slack_api_url});
 #else
-    spdlog::error("platform \"{}\" is not available in this build", config.platform);
+    spdlog::error(
+        "platform \"{}\" is not available in this version of Tend yet; unset SLACK_APP_TOKEN and "
+        "SLACK_BOT_TOKEN (or set platform = \"console\") to use the console",
+        config.platform);
     return 1;
 #endif
   }
