@@ -2,56 +2,23 @@
 // and who else hears about it. Real SQLite (in memory), real registry, a clock that stands still.
 #include <catch2/catch.hpp>
 
-#include "bot/router.hpp"
-#include "commands/families.hpp"
 #include "storage/audit.hpp"
 #include "storage/checkins.hpp"
 #include "storage/outbox.hpp"
 #include "storage/people.hpp"
+#include "test_workspace.hpp"
 
 using namespace tend;
 using Catch::Contains;
 
 namespace {
 
-struct Workspace {
-  storage::Database db{{":memory:"}};
-  ManualClock clock{Instant{std::chrono::seconds{1'780'477'200}}};
-  commands::Registry registry;
-  std::unique_ptr<Router> router;
-  int outbox_wakes = 0;
+using Workspace = testing::TestWorkspace;
 
-  explicit Workspace(storage::SettingValues file_settings = {}) {
-    commands::add_all(registry);
-    router = std::make_unique<Router>(db, clock, registry,
-                                      RouterOptions{"console", {"ada"}, std::move(file_settings)});
-    router->on_outbox_written([this] { ++outbox_wakes; });
-  }
-
-  Reply say(const std::string& who, const std::string& line, std::vector<std::string> delivery_ids = {}) {
-    auto space = line.find(' ');
-    auto name = line.substr(1, space == std::string::npos ? std::string::npos : space - 1);
-    auto text = space == std::string::npos ? std::string() : line.substr(space + 1);
-    return router->handle_command({{who, who, "", std::move(delivery_ids)}, name, text});
-  }
-  Reply press(const std::string& who, const Button& b) {
-    return router->handle_action({{who, who, "", {}}, b.action_id, b.value, {}});
-  }
-  storage::Person person(const std::string& id) { return *storage::People(db).by_platform_id("console", id); }
-  std::vector<storage::Checkin> checkins(const std::string& id) {
-    auto p = storage::People(db).by_platform_id("console", id);
-    return p ? storage::Checkins(db).latest(p->id, 100) : std::vector<storage::Checkin>{};
-  }
-  std::vector<storage::OutboxItem> outbox() { return storage::Outbox(db).due(clock.now(), 100); }
-
-  // ada (admin, from the config) makes sam staff and sam bo's supervisor.
-  void set_up_team() {
-    say("sam", "/tend help");
-    say("bo", "/tend help");
-    say("ada", "/tend admin person @sam staff");
-    say("ada", "/tend admin supervisor @bo @sam");
-  }
-};
+std::vector<storage::Checkin> checkins(Workspace& w, const std::string& id) {
+  auto p = storage::People(w.db).by_platform_id("console", id);
+  return p ? storage::Checkins(w.db).latest(p->id, 100) : std::vector<storage::Checkin>{};
+}
 
 }  // namespace
 
@@ -59,7 +26,7 @@ TEST_CASE("a volunteer checks in with a score and a note") {
   Workspace w;
   auto reply = w.say("bo", "/checkin 4 good session today");
   CHECK_THAT(reply.text, Contains("Checked in at *4/5*"));
-  auto stored = w.checkins("bo");
+  auto stored = checkins(w, "bo");
   REQUIRE(stored.size() == 1);
   CHECK(stored[0].score == 4);
   CHECK(stored[0].note == "good session today");
@@ -71,7 +38,7 @@ TEST_CASE("scores outside 1-5 and words instead of scores are refused and nothin
   CHECK_THAT(w.say("bo", "/checkin 7").text, Contains("7 is not a score"));
   CHECK_THAT(w.say("bo", "/checkin 0 meh").text, Contains("0 is not a score"));
   CHECK_THAT(w.say("bo", "/checkin abc").text, Contains("Start with a score from 1"));
-  CHECK(w.checkins("bo").empty() == true);
+  CHECK(checkins(w, "bo").empty() == true);
 }
 
 TEST_CASE("a check-in without a score asks with buttons, and a button records it") {
@@ -81,14 +48,14 @@ TEST_CASE("a check-in without a score asks with buttons, and a button records it
   CHECK(ask.form.has_value());
   auto done = w.press("bo", ask.buttons[2]);
   CHECK_THAT(done.text, Contains("3/5"));
-  CHECK(w.checkins("bo").at(0).score == 3);
+  CHECK(checkins(w, "bo").at(0).score == 3);
 }
 
 TEST_CASE("a very long note is capped and the volunteer is told") {
   Workspace w;
   auto reply = w.say("bo", "/checkin 3 " + std::string(10'000, 'a'));
   CHECK_THAT(reply.text, Contains("kept the first 2,000"));
-  CHECK(w.checkins("bo").at(0).note.size() == 2000);
+  CHECK(checkins(w, "bo").at(0).note.size() == 2000);
 }
 
 TEST_CASE("text that is not UTF-8 gets a clear answer and nothing is stored") {
@@ -96,7 +63,7 @@ TEST_CASE("text that is not UTF-8 gets a clear answer and nothing is stored") {
   auto reply = w.say("bo", "/checkin 3 caf\xC3\x28 \xFF");
   CHECK_THAT(reply.text, Contains("valid text"));
   w.say("bo", "/tend me");
-  CHECK(w.checkins("bo").empty());
+  CHECK(checkins(w, "bo").empty());
 }
 
 TEST_CASE("a low score reaches the supervisor at once, with the note unless it is private") {
@@ -136,7 +103,7 @@ TEST_CASE("asking for support escalates whatever the score, even without one") {
   auto reply = w.say("bo", "/checkin I need support");
   CHECK_THAT(reply.text, Contains("I've told sam"));
   CHECK(w.outbox().size() == 2);
-  CHECK_FALSE(w.checkins("bo").at(0).score.has_value());
+  CHECK_FALSE(checkins(w, "bo").at(0).score.has_value());
 }
 
 TEST_CASE("without a supervisor an escalation goes to the coordinators") {
@@ -241,7 +208,7 @@ TEST_CASE("a redelivered command is answered again without being handled twice")
   auto first = w.say("bo", "/checkin 4", {"env-1", "trigger-1"});
   auto again = w.say("bo", "/checkin 4", {"env-2", "trigger-1"});
   CHECK(first == again);
-  CHECK(w.checkins("bo").size() == 1);
+  CHECK(checkins(w, "bo").size() == 1);
 }
 
 TEST_CASE("unknown commands and subcommands get help") {
@@ -300,7 +267,7 @@ TEST_CASE("an escalation outside the supervisor's working hours says when it wil
   Workspace w;
   w.set_up_team();
   // Saturday 6 June 2026, 11:00 in London: not a working day.
-  w.clock.set(Instant{std::chrono::seconds{1'780'740'000}});
+  w.clock.set(testing::london(2026, 6, 6, 11, 0));
   auto reply = w.say("bo", "/checkin 1 awful");
   CHECK_THAT(reply.text, Contains("it reaches them Mon 8 Jun 08:00") && Contains("999"));
 }

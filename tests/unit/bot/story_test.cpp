@@ -4,13 +4,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "bot/router.hpp"
-#include "bot/scheduler.hpp"
-#include "commands/families.hpp"
-#include "config/parse.hpp"
-#include "storage/jobs.hpp"
-#include "storage/outbox.hpp"
 #include "storage/stories.hpp"
+#include "test_workspace.hpp"
 
 using namespace tend;
 using namespace std::chrono;
@@ -18,68 +13,17 @@ using Catch::Contains;
 
 namespace {
 
-Instant london(int y, int mo, int d, int h, int mi) {
-  auto local = date::local_days{date::year{y} / mo / d} + hours{h} + minutes{mi};
-  return floor<seconds>(date::make_zoned("Europe/London", local).get_sys_time());
-}
-
+using testing::london;
 std::string local_text(Instant t) {
-  return config::format_local(t, date::locate_zone("Europe/London"));
+  return testing::london_text(t);
 }
 
-struct Team {
-  storage::Database db{{":memory:"}};
-  ManualClock clock{london(2026, 6, 3, 10, 0)};  // a Wednesday
-  commands::Registry registry;
-  storage::SettingValues file_settings;
-  std::unique_ptr<Router> router;
-  std::unique_ptr<Scheduler> scheduler;
-  boost::asio::io_context io;
-
+// bo (supervised by sam), kim (staff) and ada (admin).
+struct Team : testing::TestWorkspace {
   Team() {
-    commands::add_all(registry);
-    router = std::make_unique<Router>(db, clock, registry, RouterOptions{"console", {"ada"}, file_settings});
-    scheduler = std::make_unique<Scheduler>(io.get_executor(), db, clock, registry, file_settings);
-    say("sam", "/tend help");
+    set_up_team();
     say("kim", "/tend help");
-    say("bo", "/tend help");
-    say("ada", "/tend admin person @sam staff");
     say("ada", "/tend admin person @kim staff");
-    say("ada", "/tend admin supervisor @bo @sam");
-  }
-
-  Reply say(const std::string& who, const std::string& line) {
-    auto space = line.find(' ');
-    auto name = line.substr(1, space == std::string::npos ? std::string::npos : space - 1);
-    auto text = space == std::string::npos ? std::string() : line.substr(space + 1);
-    return router->handle_command({{who, who, "", {}}, name, text});
-  }
-  Reply press(const std::string& who, const Button& b) {
-    return router->handle_action({{who, who, "", {}}, b.action_id, b.value, {}});
-  }
-  // Moves time job by job, as the running scheduler would.
-  void advance(seconds by) {
-    const auto target = clock.now() + by;
-    while (auto next = storage::Jobs(db).earliest()) {
-      if (*next > target) break;
-      if (*next > clock.now()) clock.set(*next);
-      scheduler->run_due();
-    }
-    clock.set(target);
-    scheduler->run_due();
-  }
-  // Every message Tend has queued, sent or not, to one recipient, in order of delivery time.
-  std::vector<storage::OutboxItem> to(const std::string& who) {
-    std::vector<storage::OutboxItem> out;
-    for (auto& item : storage::Outbox(db).due(Instant{seconds{253402300799}}, 10000))
-      if (item.recipient.id == who) out.push_back(item);
-    return out;
-  }
-  std::vector<storage::OutboxItem> to_containing(const std::string& who, const std::string& text) {
-    std::vector<storage::OutboxItem> out;
-    for (auto& item : to(who))
-      if (item.message.text.find(text) != std::string::npos) out.push_back(item);
-    return out;
   }
 };
 
@@ -239,4 +183,18 @@ TEST_CASE("a job that fell due while Tend was down runs at once and says it is l
   auto followups = t.to_containing("sam", "shared their story");
   REQUIRE_FALSE(followups.empty());
   CHECK_THAT(followups[0].message.text, Contains("sorry it is late"));
+}
+
+TEST_CASE("follow-ups keep their local time across the autumn clock change") {
+  Team t;
+  t.say("ada", "/tend admin set nudge.working_days mon-sun");
+  // Friday 23 October 2026, 16:00 BST; the clocks go back on Sunday 25 October.
+  t.clock.set(london(2026, 10, 23, 17, 0));
+  t.say("bo", "/story today 16:00 conference keynote");
+  t.advance(days(8));
+  auto followups = t.to_containing("sam", "shared their story");
+  REQUIRE(followups.size() == 3);
+  CHECK(local_text(followups[0].next_attempt_at) == "Sat 24 Oct 16:00");
+  CHECK(local_text(followups[1].next_attempt_at) == "Mon 26 Oct 16:00");
+  CHECK(local_text(followups[2].next_attempt_at) == "Fri 30 Oct 16:00");
 }

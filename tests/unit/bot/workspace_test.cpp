@@ -3,15 +3,12 @@
 
 #include <catch2/catch.hpp>
 
-#include "bot/router.hpp"
-#include "bot/scheduler.hpp"
-#include "commands/families.hpp"
-#include "config/parse.hpp"
 #include "storage/audit.hpp"
 #include "storage/checkins.hpp"
 #include "storage/jobs.hpp"
 #include "storage/outbox.hpp"
 #include "storage/supervision.hpp"
+#include "test_workspace.hpp"
 
 using namespace tend;
 using namespace std::chrono;
@@ -19,54 +16,14 @@ using Catch::Contains;
 
 namespace {
 
-Instant london(int y, int mo, int d, int h, int mi) {
-  return config::local_to_instant(date::local_days{date::year{y} / mo / d} + hours{h} + minutes{mi},
-                                  date::locate_zone("Europe/London"));
-}
-
-struct Org {
-  storage::Database db{{":memory:"}};
-  ManualClock clock{london(2026, 6, 3, 10, 0)};  // Wednesday
-  commands::Registry registry;
-  storage::SettingValues file_settings;
-  std::unique_ptr<Router> router;
-  boost::asio::io_context io;
-  std::unique_ptr<Scheduler> scheduler;
-
+// sam and kim are staff; sam supervises the volunteers bo and cy; ada is an admin.
+struct Org : testing::TestWorkspace {
   Org() {
-    commands::add_all(registry);
-    router = std::make_unique<Router>(db, clock, registry, RouterOptions{"console", {"ada"}, file_settings});
-    scheduler = std::make_unique<Scheduler>(io.get_executor(), db, clock, registry, file_settings);
-    for (auto who : {"sam", "kim", "bo", "cy"}) say(who, "/tend help");
-    say("ada", "/tend admin person @sam staff");
+    set_up_team();
+    say("kim", "/tend help");
+    say("cy", "/tend help");
     say("ada", "/tend admin person @kim staff");
-    say("ada", "/tend admin supervisor @bo @sam");
     say("ada", "/tend admin supervisor @cy @sam");
-  }
-  Reply say(const std::string& who, const std::string& line) {
-    auto space = line.find(' ');
-    auto name = line.substr(1, space == std::string::npos ? std::string::npos : space - 1);
-    auto text = space == std::string::npos ? std::string() : line.substr(space + 1);
-    return router->handle_command({{who, who, "", {}}, name, text});
-  }
-  Reply press(const std::string& who, const Button& b) {
-    return router->handle_action({{who, who, "", {}}, b.action_id, b.value, {}});
-  }
-  void advance(seconds by) {
-    const auto target = clock.now() + by;
-    while (auto next = storage::Jobs(db).earliest()) {
-      if (*next > target) break;
-      if (*next > clock.now()) clock.set(*next);
-      scheduler->run_due();
-    }
-    clock.set(target);
-    scheduler->run_due();
-  }
-  std::vector<storage::OutboxItem> to_containing(const std::string& who, const std::string& text) {
-    std::vector<storage::OutboxItem> out;
-    for (auto& item : storage::Outbox(db).due(Instant{seconds{253402300799}}, 10000))
-      if (item.recipient.id == who && item.message.text.find(text) != std::string::npos) out.push_back(item);
-    return out;
   }
 };
 
@@ -196,7 +153,7 @@ TEST_CASE("privacy.note_retention removes old notes, daily") {
   o.say("ada", "/tend admin set privacy.note_retention 30d");
   {
     storage::Transaction tx(o.db);
-    commands::Services services(o.db, o.clock, o.registry, o.file_settings);
+    commands::Services services(o.db, o.clock, o.registry, o.file_settings());
     commands::schedule_housekeeping(services);
     tx.commit();
   }
