@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -250,4 +251,57 @@ TEST_CASE("story follow-ups survive kill -9 and are delivered exactly once after
   CHECK(count(rest.out, "since *bo* shared their story") == 1);  // 7 days after, and nothing again
   auto after = box.tend("console", ":advance 10d\n", env);
   CHECK(count(after.out, "since *bo* shared their story") == 0);
+}
+
+TEST_CASE("a workspace set up from nothing by chat: people, a role, supervision, export and forget") {
+  Sandbox box;
+  std::filesystem::create_directories(box.dir / "config");
+  std::ofstream(box.dir / "config" / "tend.toml") << "[settings]\n\"nudge.quiet_hours\" = \"none\"\n"
+                                                     "\"nudge.working_days\" = \"mon-sun\"\n";
+  // A slot three days ahead, so both reminders (24 hours and 1 hour before) are still to come.
+  const auto in_three_days =
+      std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() + std::chrono::hours(72));
+  char slot_day[16];
+  std::strftime(slot_day, sizeof slot_day, "%Y-%m-%d", std::gmtime(&in_three_days));
+  auto r = box.tend("console",
+                    ":as @sam\n/tend help\n:as @bo\n/tend help\n"
+                    ":as @ada\n"
+                    "/tend admin person @sam staff\n"
+                    "/tend admin supervisor @bo @sam\n"
+                    "/tend admin role add befriender\n"
+                    "/tend admin role boundaries befriender Meet in public places only.\n"
+                    "/tend admin role assign @bo befriender\n"
+                    ":as @sam\n"
+                    "/supervision offer " +
+                        std::string(slot_day) +
+                        " 14:00 45\n"
+                        ":as @bo\n"
+                        "/boundaries\n"
+                        "/supervision\n"
+                        ":press 1\n"
+                        ":advance 4d\n"
+                        ":as @sam\n"
+                        "/supervision done 1 went well\n"
+                        ":as @bo\n"
+                        "/tend mydata\n"
+                        "/tend forget\n"
+                        ":press 1\n"
+                        ":as @ada\n"
+                        "/tend admin audit 50\n",
+                    "TEND_ADMINS=ada");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("bo now has the role *befriender*"));
+  CHECK_THAT(r.out, Contains("→ @bo: You've been given the *befriender* role") &&
+                        Contains("Meet in public places only."));
+  CHECK_THAT(r.out, Contains("Offered 1 slot(s) of 45 minutes"));
+  CHECK_THAT(r.out, Contains("Booked: ") && Contains("with sam (booking #1)"));
+  CHECK_THAT(r.out, Contains("→ @bo: Reminder: supervision with sam in 24 hours"));
+  CHECK_THAT(r.out, Contains("→ @sam: Reminder: supervision with bo in 1 hour"));
+  CHECK_THAT(r.out, Contains("Recorded supervision with bo as done"));
+  CHECK_THAT(r.out, Contains("→ @bo: Everything Tend holds about you, as JSON"));
+  CHECK_THAT(r.out, Contains("Everything Tend held about you has been deleted"));
+  CHECK_THAT(r.out, Contains("forget") && Contains("role.assign"));
+  // Notes and boundaries texts never reach the log.
+  CHECK_THAT(r.err, !Contains("went well") && !Contains("public places"));
 }
