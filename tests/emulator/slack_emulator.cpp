@@ -1,0 +1,265 @@
+#include "tests/emulator/slack_emulator.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <future>
+
+namespace tend::emulator {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using json = nlohmann::json;
+using tcp = asio::ip::tcp;
+
+struct SlackEmulator::State {
+  asio::io_context io{1};
+  tcp::acceptor acceptor{io};
+  Options options;
+  mutable std::mutex mutex;  // guards what the test thread reads and writes
+  std::vector<ApiCall> calls;
+  std::map<std::string, std::pair<int, int>> rate_limits;  // method -> (remaining, retry-after)
+  std::map<std::string, std::pair<int, int>> failures;     // method -> (remaining, status)
+  std::map<std::string, EmulatedUser> users;
+  int connections = 0;
+  int next_ts = 1;
+  int next_ticket = 1;
+};
+
+namespace {
+
+std::string url_decode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size()) {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+json parse_args(const std::string& content_type, const std::string& body) {
+  if (body.empty()) return json::object();
+  if (content_type.find("application/json") != std::string::npos) {
+    auto j = json::parse(body, nullptr, false);
+    return j.is_object() ? j : json::object();
+  }
+  json out = json::object();
+  std::string_view rest = body;
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    const auto pair = rest.substr(0, amp);
+    const auto eq = pair.find('=');
+    if (eq != std::string_view::npos) out[url_decode(pair.substr(0, eq))] = url_decode(pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    rest = rest.substr(amp + 1);
+  }
+  return out;
+}
+
+std::string str(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+json error(const std::string& code) {
+  return {{"ok", false}, {"error", code}};
+}
+
+// Slack's answer to one Web API call, in the shapes of the fixtures.
+json answer(SlackEmulator::State& s, const std::string& method, const std::string& token, const json& args,
+            unsigned short port) {
+  const bool bot = token == s.options.bot_token;
+  if (method == "apps.connections.open") {
+    if (token != s.options.app_token)
+      return error(token.rfind("xapp-", 0) == 0 ? "invalid_auth" : "not_allowed_token_type");
+    return {{"ok", true},
+            {"url", "ws://127.0.0.1:" + std::to_string(port) +
+                        "/link/?ticket=" + std::to_string(s.next_ticket++) + "&app_id=A111"}};
+  }
+  if (token.empty()) return error("not_authed");
+  if (!bot) return error("invalid_auth");
+  if (method == "auth.test")
+    return {{"ok", true},
+            {"url", "https://emulated.slack.com/"},
+            {"team", "Emulated Workspace"},
+            {"user", "tend"},
+            {"team_id", "T111"},
+            {"user_id", "U0BOT"},
+            {"bot_id", "B111"},
+            {"is_enterprise_install", false}};
+  if (method == "chat.postMessage") {
+    const auto channel = str(args, "channel");
+    if (channel.empty()) return error("channel_not_found");
+    if (str(args, "text").empty() && !args.contains("blocks")) return error("no_text");
+    const auto ts = "1795360000." + std::to_string(100000 + s.next_ts++);
+    return {{"ok", true},
+            {"channel", channel},
+            {"ts", ts},
+            {"message", {{"text", str(args, "text")}, {"ts", ts}}}};
+  }
+  if (method == "chat.postEphemeral") {
+    if (str(args, "channel").empty()) return error("channel_not_found");
+    if (str(args, "user").empty()) return error("user_not_in_channel");
+    return {{"ok", true}, {"message_ts", "1795360000." + std::to_string(100000 + s.next_ts++)}};
+  }
+  if (method == "conversations.open") {
+    const auto users = str(args, "users");
+    if (users.empty()) return error("users_list_not_supplied");
+    return {{"ok", true}, {"channel", {{"id", "D" + users}}}};
+  }
+  if (method == "users.info") {
+    auto it = s.users.find(str(args, "user"));
+    if (it == s.users.end()) return error("user_not_found");
+    const auto& u = it->second;
+    return {{"ok", true},
+            {"user",
+             {{"id", it->first},
+              {"name", u.display_name},
+              {"real_name", u.real_name},
+              {"tz", u.tz},
+              {"profile", {{"display_name", u.display_name}, {"real_name", u.real_name}}}}}};
+  }
+  if (method == "views.open") {
+    if (str(args, "trigger_id").empty()) return error("invalid_arguments");
+    return {{"ok", true}, {"view", {{"id", "V" + std::to_string(s.next_ts++)}, {"type", "modal"}}}};
+  }
+  if (method == "views.publish") {
+    if (str(args, "user_id").empty()) return error("invalid_arguments");
+    return {{"ok", true}, {"view", {{"id", "V" + std::to_string(s.next_ts++)}, {"type", "home"}}}};
+  }
+  return error("unknown_method");
+}
+
+asio::awaitable<void> serve(std::shared_ptr<SlackEmulator::State> s, tcp::socket socket,
+                            unsigned short port) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request<http::string_body> req;
+    beast::error_code ec;
+    co_await http::async_read(stream, buffer, req, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+    const std::string target(req.target());
+    const std::string content_type(req[http::field::content_type]);
+    const auto args = parse_args(content_type, req.body());
+    std::string authorization(req[http::field::authorization]);
+    std::string token = authorization.rfind("Bearer ", 0) == 0 ? authorization.substr(7) : str(args, "token");
+    const std::string method = target.rfind("/api/", 0) == 0 ? target.substr(5) : "response_url";
+
+    http::response<http::string_body> res{http::status::ok, req.version()};
+    res.keep_alive(req.keep_alive());
+    {
+      std::lock_guard lock(s->mutex);
+      s->calls.push_back({method, authorization, content_type, args, std::chrono::steady_clock::now()});
+      auto limit = s->rate_limits.find(method);
+      auto failure = s->failures.find(method);
+      if (limit != s->rate_limits.end() && limit->second.first > 0) {
+        --limit->second.first;
+        res.result(http::status::too_many_requests);
+        res.set(http::field::retry_after, std::to_string(limit->second.second));
+        res.set(http::field::content_type, "application/json; charset=utf-8");
+        res.body() = R"({"ok":false,"error":"ratelimited"})";
+      } else if (failure != s->failures.end() && failure->second.first > 0) {
+        --failure->second.first;
+        res.result(static_cast<http::status>(failure->second.second));
+        res.set(http::field::content_type, "text/plain");
+        res.body() = "upstream error";
+      } else if (target.rfind("/commands/", 0) == 0) {
+        res.set(http::field::content_type, "text/plain");
+        res.body() = "ok";
+      } else if (target.rfind("/api/", 0) == 0) {
+        res.set(http::field::content_type, "application/json; charset=utf-8");
+        res.body() = answer(*s, method, token, args, port).dump();
+      } else {
+        res.result(http::status::not_found);
+        res.body() = "not found";
+      }
+    }
+    res.prepare_payload();
+    co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || !req.keep_alive()) co_return;
+  }
+}
+
+asio::awaitable<void> accept(std::shared_ptr<SlackEmulator::State> s, unsigned short port) {
+  for (;;) {
+    beast::error_code ec;
+    auto socket = co_await s->acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+    {
+      std::lock_guard lock(s->mutex);
+      ++s->connections;
+    }
+    asio::co_spawn(s->io, serve(s, std::move(socket), port), asio::detached);
+  }
+}
+
+}  // namespace
+
+SlackEmulator::SlackEmulator(Options options)
+    : options_(std::move(options)), state_(std::make_shared<State>()) {
+  state_->options = options_;
+  tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), 0);
+  state_->acceptor.open(endpoint.protocol());
+  state_->acceptor.set_option(asio::socket_base::reuse_address(true));
+  state_->acceptor.bind(endpoint);
+  state_->acceptor.listen();
+  port_ = state_->acceptor.local_endpoint().port();
+  asio::co_spawn(state_->io, accept(state_, port_), asio::detached);
+  thread_ = std::thread([s = state_] { s->io.run(); });
+}
+
+SlackEmulator::~SlackEmulator() {
+  asio::post(state_->io, [s = state_] {
+    s->acceptor.close();
+    s->io.stop();
+  });
+  thread_.join();
+}
+
+std::string SlackEmulator::api_base() const {
+  return "http://127.0.0.1:" + std::to_string(port_) + "/api/";
+}
+
+std::vector<ApiCall> SlackEmulator::calls(const std::string& method) const {
+  std::lock_guard lock(state_->mutex);
+  std::vector<ApiCall> out;
+  for (const auto& c : state_->calls)
+    if (method.empty() || c.method == method) out.push_back(c);
+  return out;
+}
+
+void SlackEmulator::rate_limit(const std::string& method, int count, int retry_after_seconds) {
+  std::lock_guard lock(state_->mutex);
+  state_->rate_limits[method] = {count, retry_after_seconds};
+}
+
+void SlackEmulator::fail_with_status(const std::string& method, int count, int status) {
+  std::lock_guard lock(state_->mutex);
+  state_->failures[method] = {count, status};
+}
+
+void SlackEmulator::set_user(const std::string& id, EmulatedUser user) {
+  std::lock_guard lock(state_->mutex);
+  state_->users[id] = std::move(user);
+}
+
+int SlackEmulator::connections_accepted() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->connections;
+}
+
+}  // namespace tend::emulator
