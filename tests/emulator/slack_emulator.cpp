@@ -9,6 +9,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <condition_variable>
+#include <deque>
 #include <future>
 
 namespace tend::emulator {
@@ -18,6 +21,17 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using json = nlohmann::json;
 using tcp = asio::ip::tcp;
+
+namespace websocket = beast::websocket;
+
+// One Socket Mode connection: a single writer drains the queue, a reader records the acks.
+struct WsSession : std::enable_shared_from_this<WsSession> {
+  explicit WsSession(beast::tcp_stream&& stream) : ws(std::move(stream)) {}
+  websocket::stream<beast::tcp_stream> ws;
+  std::deque<std::string> queue;
+  bool writing = false;
+  bool open = true;
+};
 
 struct SlackEmulator::State {
   asio::io_context io{1};
@@ -29,6 +43,12 @@ struct SlackEmulator::State {
   std::map<std::string, std::pair<int, int>> failures;     // method -> (remaining, status)
   std::map<std::string, EmulatedUser> users;
   int connections = 0;
+  std::vector<std::shared_ptr<WsSession>> sockets;  // only touched on the io thread
+  int open_sockets = 0, max_open_sockets = 0;       // mirrored under the mutex
+  std::map<std::string, std::vector<json>> acks;
+  std::map<std::string, std::string> sent_envelopes;  // envelope id -> frame
+  mutable std::condition_variable changed;
+  int next_envelope = 1;
   int next_ts = 1;
   int next_ticket = 1;
 };
@@ -143,8 +163,66 @@ json answer(SlackEmulator::State& s, const std::string& method, const std::strin
   return error("unknown_method");
 }
 
-asio::awaitable<void> serve(std::shared_ptr<SlackEmulator::State> s, tcp::socket socket,
-                            unsigned short port) {
+void set_open(SlackEmulator::State& s) {
+  std::lock_guard lock(s.mutex);
+  s.open_sockets = static_cast<int>(s.sockets.size());
+  s.max_open_sockets = std::max(s.max_open_sockets, s.open_sockets);
+  s.changed.notify_all();
+}
+
+asio::awaitable<void> drain(std::shared_ptr<WsSession> session) {
+  while (!session->queue.empty() && session->open) {
+    auto frame = std::move(session->queue.front());
+    session->queue.pop_front();
+    beast::error_code ec;
+    session->ws.text(true);
+    co_await session->ws.async_write(asio::buffer(frame), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+  }
+  session->writing = false;
+}
+
+void queue_frame(SlackEmulator::State& s, const std::shared_ptr<WsSession>& session, std::string frame) {
+  session->queue.push_back(std::move(frame));
+  if (session->writing) return;
+  session->writing = true;
+  asio::co_spawn(s.io, drain(session), asio::detached);
+}
+
+asio::awaitable<void> serve_socket(SlackEmulator::State* s, beast::tcp_stream stream,
+                                   http::request<http::string_body> req) {
+  auto session = std::make_shared<WsSession>(std::move(stream));
+  beast::get_lowest_layer(session->ws).expires_never();
+  beast::error_code ec;
+  co_await session->ws.async_accept(req, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return;
+  s->sockets.push_back(session);
+  set_open(*s);
+  const json hello{
+      {"type", "hello"},
+      {"num_connections", s->sockets.size()},
+      {"debug_info",
+       {{"host", "applink-emulator"}, {"build_number", 10}, {"approximate_connection_time", 18060}}},
+      {"connection_info", {{"app_id", "A111"}}}};
+  queue_frame(*s, session, hello.dump());
+  beast::flat_buffer buffer;
+  for (;;) {
+    buffer.clear();
+    co_await session->ws.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    auto ack = json::parse(beast::buffers_to_string(buffer.data()), nullptr, false);
+    if (ack.is_object() && ack.contains("envelope_id") && ack["envelope_id"].is_string()) {
+      std::lock_guard lock(s->mutex);
+      s->acks[ack["envelope_id"].get<std::string>()].push_back(ack);
+      s->changed.notify_all();
+    }
+  }
+  session->open = false;
+  std::erase(s->sockets, session);
+  set_open(*s);
+}
+
+asio::awaitable<void> serve(SlackEmulator::State* s, tcp::socket socket, unsigned short port) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   for (;;) {
@@ -153,6 +231,10 @@ asio::awaitable<void> serve(std::shared_ptr<SlackEmulator::State> s, tcp::socket
     co_await http::async_read(stream, buffer, req, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
     const std::string target(req.target());
+    if (websocket::is_upgrade(req) && target.rfind("/link/", 0) == 0) {
+      co_await serve_socket(s, std::move(stream), std::move(req));
+      co_return;
+    }
     const std::string content_type(req[http::field::content_type]);
     const auto args = parse_args(content_type, req.body());
     std::string authorization(req[http::field::authorization]);
@@ -194,7 +276,7 @@ asio::awaitable<void> serve(std::shared_ptr<SlackEmulator::State> s, tcp::socket
   }
 }
 
-asio::awaitable<void> accept(std::shared_ptr<SlackEmulator::State> s, unsigned short port) {
+asio::awaitable<void> accept(SlackEmulator::State* s, unsigned short port) {
   for (;;) {
     beast::error_code ec;
     auto socket = co_await s->acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
@@ -210,7 +292,7 @@ asio::awaitable<void> accept(std::shared_ptr<SlackEmulator::State> s, unsigned s
 }  // namespace
 
 SlackEmulator::SlackEmulator(Options options)
-    : options_(std::move(options)), state_(std::make_shared<State>()) {
+    : options_(std::move(options)), state_(std::make_unique<State>()) {
   state_->options = options_;
   tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), 0);
   state_->acceptor.open(endpoint.protocol());
@@ -218,16 +300,18 @@ SlackEmulator::SlackEmulator(Options options)
   state_->acceptor.bind(endpoint);
   state_->acceptor.listen();
   port_ = state_->acceptor.local_endpoint().port();
-  asio::co_spawn(state_->io, accept(state_, port_), asio::detached);
-  thread_ = std::thread([s = state_] { s->io.run(); });
+  asio::co_spawn(state_->io, accept(state_.get(), port_), asio::detached);
+  thread_ = std::thread([s = state_.get()] { s->io.run(); });
 }
 
 SlackEmulator::~SlackEmulator() {
-  asio::post(state_->io, [s = state_] {
+  asio::post(state_->io, [s = state_.get()] {
     s->acceptor.close();
     s->io.stop();
   });
   thread_.join();
+  // Destroying the io_context destroys the suspended sessions with it.
+  state_.reset();
 }
 
 std::string SlackEmulator::api_base() const {
@@ -260,6 +344,154 @@ void SlackEmulator::set_user(const std::string& id, EmulatedUser user) {
 int SlackEmulator::connections_accepted() const {
   std::lock_guard lock(state_->mutex);
   return state_->connections;
+}
+
+namespace {
+
+// Runs `fn` on the emulator's thread and waits for it.
+template <class F>
+auto on_io(SlackEmulator::State& s, F fn) {
+  std::packaged_task<decltype(fn())()> task(std::move(fn));
+  auto result = task.get_future();
+  asio::post(s.io, [&task] { task(); });
+  return result.get();
+}
+
+void send_envelope(SlackEmulator::State& s, const std::string& envelope_id, const std::string& frame) {
+  {
+    std::lock_guard lock(s.mutex);
+    s.sent_envelopes[envelope_id] = frame;
+  }
+  on_io(s, [&] {
+    if (s.sockets.empty()) throw std::runtime_error("no Socket Mode connection is open");
+    queue_frame(s, s.sockets.front(), frame);
+    return 0;
+  });
+}
+
+}  // namespace
+
+int SlackEmulator::open_sockets() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->open_sockets;
+}
+
+int SlackEmulator::max_open_sockets() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->max_open_sockets;
+}
+
+bool SlackEmulator::wait_for_sockets(int count, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(state_->mutex);
+  return state_->changed.wait_for(lock, timeout, [&] { return state_->open_sockets == count; });
+}
+
+std::string SlackEmulator::send_slash_command(const std::string& user_id, const std::string& command,
+                                              const std::string& text) {
+  std::string id, trigger;
+  {
+    std::lock_guard lock(state_->mutex);
+    const auto n = state_->next_envelope++;
+    id = "env-" + std::to_string(n);
+    trigger = std::to_string(n) + ".1111.trigger";
+  }
+  json envelope{{"envelope_id", id},
+                {"type", "slash_commands"},
+                {"accepts_response_payload", true},
+                {"payload",
+                 {{"token", "verification-token"},
+                  {"team_id", "T111"},
+                  {"team_domain", "emulated"},
+                  {"channel_id", "C111"},
+                  {"channel_name", "general"},
+                  {"user_id", user_id},
+                  {"user_name", user_id},
+                  {"command", command},
+                  {"text", text},
+                  {"api_app_id", "A111"},
+                  {"response_url", "http://127.0.0.1:" + std::to_string(port_) + "/commands/T111/" + id},
+                  {"trigger_id", trigger}}}};
+  send_envelope(*state_, id, envelope.dump());
+  return id;
+}
+
+std::string SlackEmulator::send_block_action(const std::string& user_id, const std::string& action_id,
+                                             const std::string& value) {
+  std::string id;
+  {
+    std::lock_guard lock(state_->mutex);
+    id = "env-" + std::to_string(state_->next_envelope++);
+  }
+  json envelope{
+      {"envelope_id", id},
+      {"type", "interactive"},
+      {"accepts_response_payload", false},
+      {"payload",
+       {{"type", "block_actions"},
+        {"user", {{"id", user_id}, {"username", user_id}, {"team_id", "T111"}}},
+        {"api_app_id", "A111"},
+        {"trigger_id", id + ".trigger"},
+        {"container", {{"type", "message"}, {"channel_id", "D" + user_id}, {"is_ephemeral", false}}},
+        {"channel", {{"id", "D" + user_id}}},
+        {"response_url", "http://127.0.0.1:" + std::to_string(port_) + "/commands/T111/" + id},
+        {"actions",
+         {{{"type", "button"},
+           {"action_id", action_id},
+           {"block_id", "b1"},
+           {"value", value},
+           {"action_ts", "1795360000.000001"}}}}}}};
+  send_envelope(*state_, id, envelope.dump());
+  return id;
+}
+
+void SlackEmulator::send_raw(const std::string& frame) {
+  on_io(*state_, [&] {
+    if (state_->sockets.empty()) throw std::runtime_error("no Socket Mode connection is open");
+    queue_frame(*state_, state_->sockets.front(), frame);
+    return 0;
+  });
+}
+
+std::string SlackEmulator::redeliver(const std::string& envelope_id, bool new_envelope_id) {
+  std::string frame, id = envelope_id;
+  {
+    std::lock_guard lock(state_->mutex);
+    frame = state_->sent_envelopes.at(envelope_id);
+    if (new_envelope_id) id = "env-" + std::to_string(state_->next_envelope++);
+  }
+  auto j = json::parse(frame);
+  j["envelope_id"] = id;
+  send_envelope(*state_, id, j.dump());
+  return id;
+}
+
+std::optional<json> SlackEmulator::wait_for_ack(const std::string& envelope_id,
+                                                std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(state_->mutex);
+  if (!state_->changed.wait_for(lock, timeout, [&] { return state_->acks.count(envelope_id) > 0; }))
+    return std::nullopt;
+  return state_->acks.at(envelope_id).front();
+}
+
+int SlackEmulator::acks_for(const std::string& envelope_id) const {
+  std::lock_guard lock(state_->mutex);
+  auto it = state_->acks.find(envelope_id);
+  return it == state_->acks.end() ? 0 : static_cast<int>(it->second.size());
+}
+
+void SlackEmulator::send_disconnect(const std::string& reason) {
+  send_raw(json{{"type", "disconnect"}, {"reason", reason}, {"debug_info", {{"host", "applink-emulator"}}}}
+               .dump());
+}
+
+void SlackEmulator::drop_sockets() {
+  on_io(*state_, [&] {
+    for (auto& session : state_->sockets) {
+      beast::error_code ec;
+      beast::get_lowest_layer(session->ws).socket().close(ec);
+    }
+    return 0;
+  });
 }
 
 }  // namespace tend::emulator

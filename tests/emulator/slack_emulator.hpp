@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -52,11 +53,32 @@ class SlackEmulator {
   void set_user(const std::string& id, EmulatedUser user);
   int connections_accepted() const;
 
+  // Socket Mode. Envelopes go to the oldest open socket, as real-shaped JSON text frames.
+  int open_sockets() const;
+  int max_open_sockets() const;
+  bool wait_for_sockets(int count, std::chrono::milliseconds timeout) const;
+  // Returns the envelope id.
+  std::string send_slash_command(const std::string& user_id, const std::string& command,
+                                 const std::string& text);
+  std::string send_block_action(const std::string& user_id, const std::string& action_id,
+                                const std::string& value);
+  // Sends a frame exactly as given (for malformed-input tests) to the oldest socket.
+  void send_raw(const std::string& frame);
+  // Sends an envelope again, with its old id or a new one (the payload's trigger_id stays).
+  std::string redeliver(const std::string& envelope_id, bool new_envelope_id);
+  // The ack's JSON once it has arrived.
+  std::optional<nlohmann::json> wait_for_ack(const std::string& envelope_id,
+                                             std::chrono::milliseconds timeout) const;
+  int acks_for(const std::string& envelope_id) const;
+  void send_disconnect(const std::string& reason);
+  // Closes every socket abruptly, without a close frame.
+  void drop_sockets();
+
   struct State;
 
  private:
   Options options_;
-  std::shared_ptr<State> state_;
+  std::unique_ptr<State> state_;
   unsigned short port_ = 0;
   std::thread thread_;
 };
