@@ -1,5 +1,7 @@
 #include "bot/slack/codec.hpp"
 
+#include <cctype>
+
 namespace tend::slack {
 namespace {
 
@@ -113,11 +115,30 @@ Inbound decode_event(const std::string& envelope_id, const json& p) {
   return Ignored{"event " + (type.empty() ? std::string("without a type") : type)};
 }
 
+// An oversized frame is not parsed, but Slack writes envelope_id near the start: finding it there
+// lets Tend acknowledge the envelope instead of having it redelivered again and again.
+std::string envelope_id_near_start(std::string_view text) {
+  const auto head = text.substr(0, 4096);
+  const std::string_view key = "\"envelope_id\"";
+  auto at = head.find(key);
+  if (at == std::string_view::npos) return {};
+  at += key.size();
+  while (at < head.size() && (head[at] == ' ' || head[at] == ':')) ++at;
+  if (at >= head.size() || head[at] != '"') return {};
+  const auto end = head.find('"', at + 1);
+  if (end == std::string_view::npos || end - at - 1 > 128) return {};
+  const auto id = head.substr(at + 1, end - at - 1);
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return {};
+  return std::string(id);
+}
+
 }  // namespace
 
 Frame decode_frame(std::string_view text) {
   if (text.size() > kMaxFrameBytes)
-    return DecodeError{"frame of " + std::to_string(text.size()) + " bytes refused", ""};
+    return DecodeError{"frame of " + std::to_string(text.size()) + " bytes refused",
+                       envelope_id_near_start(text)};
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return DecodeError{"frame is not JSON", ""};
   if (!j.is_object()) return DecodeError{"frame is not a JSON object", ""};
@@ -157,7 +178,7 @@ Frame decode_frame(std::string_view text) {
 std::string encode_ack(const std::string& envelope_id, const std::optional<json>& payload) {
   json ack{{"envelope_id", envelope_id}};
   if (payload) ack["payload"] = *payload;
-  return ack.dump();
+  return ack.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string button_action_id(const std::string& action_id, std::size_t index) {

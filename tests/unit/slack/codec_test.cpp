@@ -125,6 +125,13 @@ TEST_CASE("malformed frames become errors, with the envelope id kept when there 
   CHECK(as<DecodeError>(decode_frame(R"({"envelope_id":"e9","type":"slash_commands","payload":7})"))
             .envelope_id == "e9");
   CHECK(as<DecodeError>(decode_frame(std::string(1 << 20, ' '))).what.find("refused") != std::string::npos);
+  // A 1 MB envelope is refused unparsed but keeps its id, so it can be acknowledged.
+  const auto huge = R"({"envelope_id": "big-1", "type":"slash_commands","payload":{"text":")" +
+                    std::string(1 << 20, 'x') + "\"}}";
+  const auto huge_frame = decode_frame(huge);
+  const auto& refused = as<DecodeError>(huge_frame);
+  CHECK(refused.envelope_id == "big-1");
+  CHECK(refused.what.find("refused") != std::string::npos);
   const auto odd_frame =
       decode_frame(R"({"envelope_id":"e8","type":"slash_commands","payload":{"command":5}})");
   const auto& odd = inbound<Ignored>(odd_frame);
