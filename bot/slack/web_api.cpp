@@ -3,6 +3,7 @@
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -50,25 +51,24 @@ std::string form_encode(const json& args) {
   return out;
 }
 
-std::chrono::milliseconds backoff(int attempt) {
-  static std::mt19937 rng{std::random_device{}()};
-  const auto base = std::min<std::chrono::milliseconds>(
-      kMaxBackoff, std::chrono::milliseconds(500L << std::min(attempt, 10)));
-  std::uniform_int_distribution<long> jitter(0, base.count() / 2);
-  return base + std::chrono::milliseconds(jitter(rng));
-}
-
 }  // namespace
+
+std::chrono::milliseconds backoff_delay(int attempt, std::chrono::milliseconds cap) {
+  static std::mt19937 rng{std::random_device{}()};
+  const auto base = std::min(cap, std::chrono::milliseconds(500L << std::clamp(attempt, 0, 10)));
+  std::uniform_int_distribution<long> jitter(0, base.count() / 2);
+  return std::min(cap, base + std::chrono::milliseconds(jitter(rng)));
+}
 
 std::optional<Url> Url::parse(const std::string& text) {
   Url url;
   std::string rest;
-  if (text.rfind("https://", 0) == 0) {
+  if (text.rfind("https://", 0) == 0 || text.rfind("wss://", 0) == 0) {
     url.tls = true;
-    rest = text.substr(8);
-  } else if (text.rfind("http://", 0) == 0) {
+    rest = text.substr(text.find("://") + 3);
+  } else if (text.rfind("http://", 0) == 0 || text.rfind("ws://", 0) == 0) {
     url.tls = false;
-    rest = text.substr(7);
+    rest = text.substr(text.find("://") + 3);
   } else {
     return std::nullopt;
   }
@@ -200,7 +200,7 @@ asio::awaitable<ApiResult> WebApi::call(const std::string& method, const json& a
     if (result.ok || !result.temporary() || attempt + 1 >= retry.attempts) break;
     const auto wait = result.rate_limited()
                           ? std::chrono::duration_cast<std::chrono::milliseconds>(result.retry_after)
-                          : backoff(attempt);
+                          : backoff_delay(attempt, kMaxBackoff);
     spdlog::warn("Slack {} failed ({}), trying again in {} ms", method, result.error, wait.count());
     asio::steady_timer timer(executor_, wait);
     co_await timer.async_wait(asio::use_awaitable);

@@ -33,9 +33,13 @@ struct Url {
   std::string host;
   std::string port;
   std::string path;  // starts with '/'
-  // "https://slack.com/api/" or "http://127.0.0.1:8080/api/"; nullopt when it is neither.
+  // "https://slack.com/api/", "http://127.0.0.1:8080/api/" or a WebSocket URL (wss:// is TLS,
+  // ws:// is not); nullopt when it is none of these.
   static std::optional<Url> parse(const std::string& text);
 };
+
+// The wait before try number `attempt` (from 0): 500 ms doubling, jittered, never above `cap`.
+std::chrono::milliseconds backoff_delay(int attempt, std::chrono::milliseconds cap);
 
 class WebApi {
  public:

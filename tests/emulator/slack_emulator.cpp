@@ -1,5 +1,6 @@
 #include "tests/emulator/slack_emulator.hpp"
 
+#include <unistd.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -45,6 +46,8 @@ struct SlackEmulator::State {
   int connections = 0;
   std::vector<std::shared_ptr<WsSession>> sockets;  // only touched on the io thread
   int open_sockets = 0, max_open_sockets = 0;       // mirrored under the mutex
+  std::vector<int> stalled_fds;  // io thread only: sockets kept open and never served again
+  bool refuse_sockets = false;
   std::map<std::string, std::vector<json>> acks;
   std::map<std::string, std::string> sent_envelopes;  // envelope id -> frame
   mutable std::condition_variable changed;
@@ -231,7 +234,12 @@ asio::awaitable<void> serve(SlackEmulator::State* s, tcp::socket socket, unsigne
     co_await http::async_read(stream, buffer, req, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
     const std::string target(req.target());
-    if (websocket::is_upgrade(req) && target.rfind("/link/", 0) == 0) {
+    bool refuse = false;
+    {
+      std::lock_guard lock(s->mutex);
+      refuse = s->refuse_sockets;
+    }
+    if (websocket::is_upgrade(req) && target.rfind("/link/", 0) == 0 && !refuse) {
       co_await serve_socket(s, std::move(stream), std::move(req));
       co_return;
     }
@@ -259,6 +267,9 @@ asio::awaitable<void> serve(SlackEmulator::State* s, tcp::socket socket, unsigne
         res.result(static_cast<http::status>(failure->second.second));
         res.set(http::field::content_type, "text/plain");
         res.body() = "upstream error";
+      } else if (target.rfind("/link/", 0) == 0) {
+        res.result(http::status::service_unavailable);
+        res.body() = "socket mode unavailable";
       } else if (target.rfind("/commands/", 0) == 0) {
         res.set(http::field::content_type, "text/plain");
         res.body() = "ok";
@@ -310,6 +321,7 @@ SlackEmulator::~SlackEmulator() {
     s->io.stop();
   });
   thread_.join();
+  for (int fd : state_->stalled_fds) ::close(fd);
   // Destroying the io_context destroys the suspended sessions with it.
   state_.reset();
 }
@@ -388,12 +400,14 @@ bool SlackEmulator::wait_for_sockets(int count, std::chrono::milliseconds timeou
 
 std::string SlackEmulator::send_slash_command(const std::string& user_id, const std::string& command,
                                               const std::string& text) {
-  std::string id, trigger;
+  std::string id, trigger, user_name = user_id;
   {
     std::lock_guard lock(state_->mutex);
     const auto n = state_->next_envelope++;
     id = "env-" + std::to_string(n);
     trigger = std::to_string(n) + ".1111.trigger";
+    // Slack sends the user's (legacy) username here.
+    if (auto it = state_->users.find(user_id); it != state_->users.end()) user_name = it->second.display_name;
   }
   json envelope{{"envelope_id", id},
                 {"type", "slash_commands"},
@@ -405,7 +419,7 @@ std::string SlackEmulator::send_slash_command(const std::string& user_id, const 
                   {"channel_id", "C111"},
                   {"channel_name", "general"},
                   {"user_id", user_id},
-                  {"user_name", user_id},
+                  {"user_name", user_name},
                   {"command", command},
                   {"text", text},
                   {"api_app_id", "A111"},
@@ -492,6 +506,52 @@ void SlackEmulator::drop_sockets() {
     }
     return 0;
   });
+}
+
+void SlackEmulator::stall_sockets() {
+  on_io(*state_, [&] {
+    for (auto& session : state_->sockets) {
+      beast::error_code ec;
+      // Taking the descriptor away from Asio ends the session's reads and writes while the
+      // connection itself stays up.
+      const int fd = beast::get_lowest_layer(session->ws).socket().release(ec);
+      if (!ec) state_->stalled_fds.push_back(fd);
+    }
+    return 0;
+  });
+}
+
+void SlackEmulator::refuse_sockets(bool refuse) {
+  std::lock_guard lock(state_->mutex);
+  state_->refuse_sockets = refuse;
+}
+
+std::string SlackEmulator::send_home_opened(const std::string& user_id) {
+  std::string id;
+  {
+    std::lock_guard lock(state_->mutex);
+    id = "env-" + std::to_string(state_->next_envelope++);
+  }
+  json envelope{{"envelope_id", id},
+                {"type", "events_api"},
+                {"accepts_response_payload", false},
+                {"retry_attempt", 0},
+                {"retry_reason", ""},
+                {"payload",
+                 {{"token", "verification-token"},
+                  {"team_id", "T111"},
+                  {"api_app_id", "A111"},
+                  {"type", "event_callback"},
+                  {"event_id", "Ev" + id},
+                  {"event_time", 1795360000},
+                  {"event",
+                   {{"type", "app_home_opened"},
+                    {"user", user_id},
+                    {"channel", "D" + user_id},
+                    {"tab", "home"},
+                    {"event_ts", "1795360000.000100"}}}}}};
+  send_envelope(*state_, id, envelope.dump());
+  return id;
 }
 
 }  // namespace tend::emulator

@@ -73,6 +73,13 @@ class SlackEmulator {
   void send_disconnect(const std::string& reason);
   // Closes every socket abruptly, without a close frame.
   void drop_sockets();
+  // Keeps every socket's TCP connection open but stops reading and writing on it: pings go
+  // unanswered, as on a half-dead network path.
+  void stall_sockets();
+  // While refusing, WebSocket upgrades are answered with HTTP 503.
+  void refuse_sockets(bool refuse);
+  // An events_api envelope for app_home_opened.
+  std::string send_home_opened(const std::string& user_id);
 
   struct State;
 
