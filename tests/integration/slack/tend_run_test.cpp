@@ -5,14 +5,14 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/emulator/slack_emulator.hpp"
-#include "tests/integration/tend_process.hpp"
+#include "tests/integration/child_process.hpp"
 
 using namespace tend;
 using namespace std::chrono_literals;
 using Catch::Contains;
 using json = nlohmann::json;
+using testing::ChildProcess;
 using testing::eventually;
-using testing::TendProcess;
 
 namespace {
 
@@ -20,7 +20,7 @@ namespace {
 struct Workspace {
   emulator::SlackEmulator slack;
   std::filesystem::path dir;
-  std::unique_ptr<TendProcess> tend;
+  std::unique_ptr<ChildProcess> tend;
 
   Workspace() {
     static int n = 0;
@@ -48,7 +48,7 @@ struct Workspace {
   }
   // Starts Tend and waits for its Socket Mode connection.
   void start() {
-    tend = std::make_unique<TendProcess>(dir, std::vector<std::string>{"run"}, env());
+    tend = std::make_unique<ChildProcess>(dir, std::vector<std::string>{TEND_BINARY, "run"}, env());
     INFO(log());
     REQUIRE(slack.wait_for_sockets(1, 10s));
   }
@@ -247,14 +247,15 @@ TEST_CASE("Tend stops with a clear message when Slack disables the link or refus
     CHECK_THAT(w.log(), Contains("link_disabled"));
   }
   SECTION("a wrong bot token") {
-    w.tend = std::make_unique<TendProcess>(w.dir, std::vector<std::string>{"run"}, w.env("xoxb-wrong"));
+    w.tend = std::make_unique<ChildProcess>(w.dir, std::vector<std::string>{TEND_BINARY, "run"},
+                                            w.env("xoxb-wrong"));
     INFO(w.log());
     CHECK(w.tend->wait(10s) == 1);
     CHECK_THAT(w.log(), Contains("SLACK_BOT_TOKEN") && Contains("invalid_auth") && !Contains("xoxb-wrong"));
   }
   SECTION("a wrong app token") {
-    w.tend = std::make_unique<TendProcess>(w.dir, std::vector<std::string>{"run"},
-                                           w.env("xoxb-emulator", "xapp-wrong"));
+    w.tend = std::make_unique<ChildProcess>(w.dir, std::vector<std::string>{TEND_BINARY, "run"},
+                                            w.env("xoxb-emulator", "xapp-wrong"));
     INFO(w.log());
     CHECK(w.tend->wait(10s) == 1);
     CHECK_THAT(w.log(), Contains("SLACK_APP_TOKEN") && Contains("invalid_auth") && !Contains("xapp-wrong"));

@@ -1,6 +1,7 @@
 #pragma once
-// The built `tend` as a child process in a scratch directory of its own: started with the
-// environment a test gives it, its stderr (the log) kept in a file, stopped by a signal.
+// A program under test (the built `tend`, or the Bolt app it is compared with) as a child
+// process in a scratch directory of its own: started with the environment a test gives it, its
+// stdout and stderr kept in files, stopped by a signal.
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -22,10 +23,11 @@ extern char** environ;
 
 namespace tend::testing {
 
-class TendProcess {
+class ChildProcess {
  public:
-  // `env` entries are "NAME=value"; Tend's own variables in the test's environment are not passed on.
-  TendProcess(const std::filesystem::path& dir, std::vector<std::string> args, std::vector<std::string> env)
+  // `argv[0]` is the program's path; `env` entries are "NAME=value". Slack and Tend variables in
+  // the test's own environment are not passed on.
+  ChildProcess(const std::filesystem::path& dir, std::vector<std::string> argv_, std::vector<std::string> env)
       : dir_(dir) {
     std::filesystem::create_directories(dir_);
     for (char** e = environ; *e; ++e) {
@@ -33,9 +35,8 @@ class TendProcess {
       if (entry.rfind("SLACK_", 0) == 0 || entry.rfind("TEND_", 0) == 0) continue;
       env.push_back(entry);
     }
-    args.insert(args.begin(), TEND_BINARY);
     std::vector<char*> argv, envp;
-    for (auto& a : args) argv.push_back(a.data());
+    for (auto& a : argv_) argv.push_back(a.data());
     argv.push_back(nullptr);
     for (auto& e : env) envp.push_back(e.data());
     envp.push_back(nullptr);
@@ -48,17 +49,17 @@ class TendProcess {
     posix_spawn_file_actions_addopen(&actions, 2, (dir_ / "stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                      0644);
     posix_spawn_file_actions_addchdir_np(&actions, dir_.c_str());
-    if (posix_spawn(&pid_, TEND_BINARY, &actions, nullptr, argv.data(), envp.data()) != 0) pid_ = -1;
+    if (posix_spawnp(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data()) != 0) pid_ = -1;
     posix_spawn_file_actions_destroy(&actions);
   }
-  ~TendProcess() {
+  ~ChildProcess() {
     if (running()) {
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, nullptr, 0);
     }
   }
-  TendProcess(const TendProcess&) = delete;
-  TendProcess& operator=(const TendProcess&) = delete;
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
 
   bool running() {
     if (pid_ <= 0 || exited_) return false;
@@ -81,14 +82,17 @@ class TendProcess {
     if (running()) return std::nullopt;
     return exit_code_;
   }
-  std::string log() const {
-    std::ifstream in(dir_ / "stderr");
+  std::string log() const { return read("stderr"); }
+  std::string output() const { return read("stdout"); }
+
+ private:
+  std::string read(const char* name) const {
+    std::ifstream in(dir_ / name);
     std::stringstream s;
     s << in.rdbuf();
     return s.str();
   }
 
- private:
   std::filesystem::path dir_;
   pid_t pid_ = -1;
   bool exited_ = false;
