@@ -398,8 +398,8 @@ bool SlackEmulator::wait_for_sockets(int count, std::chrono::milliseconds timeou
   return state_->changed.wait_for(lock, timeout, [&] { return state_->open_sockets == count; });
 }
 
-std::string SlackEmulator::send_slash_command(const std::string& user_id, const std::string& command,
-                                              const std::string& text) {
+json SlackEmulator::slash_command_envelope(const std::string& user_id, const std::string& command,
+                                           const std::string& text) {
   std::string id, trigger, user_name = user_id;
   {
     std::lock_guard lock(state_->mutex);
@@ -425,12 +425,11 @@ std::string SlackEmulator::send_slash_command(const std::string& user_id, const 
                   {"api_app_id", "A111"},
                   {"response_url", "http://127.0.0.1:" + std::to_string(port_) + "/commands/T111/" + id},
                   {"trigger_id", trigger}}}};
-  send_envelope(*state_, id, envelope.dump());
-  return id;
+  return envelope;
 }
 
-std::string SlackEmulator::send_block_action(const std::string& user_id, const std::string& action_id,
-                                             const std::string& value) {
+json SlackEmulator::block_action_envelope(const std::string& user_id, const std::string& action_id,
+                                          const std::string& value) {
   std::string id;
   {
     std::lock_guard lock(state_->mutex);
@@ -454,8 +453,7 @@ std::string SlackEmulator::send_block_action(const std::string& user_id, const s
            {"block_id", "b1"},
            {"value", value},
            {"action_ts", "1795360000.000001"}}}}}}};
-  send_envelope(*state_, id, envelope.dump());
-  return id;
+  return envelope;
 }
 
 void SlackEmulator::send_raw(const std::string& frame) {
@@ -526,7 +524,7 @@ void SlackEmulator::refuse_sockets(bool refuse) {
   state_->refuse_sockets = refuse;
 }
 
-std::string SlackEmulator::send_home_opened(const std::string& user_id) {
+json SlackEmulator::home_opened_envelope(const std::string& user_id) {
   std::string id;
   {
     std::lock_guard lock(state_->mutex);
@@ -550,8 +548,27 @@ std::string SlackEmulator::send_home_opened(const std::string& user_id) {
                     {"channel", "D" + user_id},
                     {"tab", "home"},
                     {"event_ts", "1795360000.000100"}}}}}};
+  return envelope;
+}
+
+std::string SlackEmulator::send(const json& envelope) {
+  const auto id = envelope.at("envelope_id").get<std::string>();
   send_envelope(*state_, id, envelope.dump());
   return id;
+}
+
+std::string SlackEmulator::send_slash_command(const std::string& user_id, const std::string& command,
+                                              const std::string& text) {
+  return send(slash_command_envelope(user_id, command, text));
+}
+
+std::string SlackEmulator::send_block_action(const std::string& user_id, const std::string& action_id,
+                                             const std::string& value) {
+  return send(block_action_envelope(user_id, action_id, value));
+}
+
+std::string SlackEmulator::send_home_opened(const std::string& user_id) {
+  return send(home_opened_envelope(user_id));
 }
 
 }  // namespace tend::emulator

@@ -81,6 +81,14 @@ class SlackEmulator {
   // An events_api envelope for app_home_opened.
   std::string send_home_opened(const std::string& user_id);
 
+  // The envelopes the send_ methods send, each with a fresh envelope id, and sending one.
+  nlohmann::json slash_command_envelope(const std::string& user_id, const std::string& command,
+                                        const std::string& text);
+  nlohmann::json block_action_envelope(const std::string& user_id, const std::string& action_id,
+                                       const std::string& value);
+  nlohmann::json home_opened_envelope(const std::string& user_id);
+  std::string send(const nlohmann::json& envelope);
+
   struct State;
 
  private:
