@@ -141,6 +141,75 @@ TEST_CASE(
   CHECK_THAT(history, Contains("first week went well") && Contains("rough day after the talk"));
 }
 
+namespace {
+
+// The first button of a message Tend sent in an ack, as Slack would send its press back.
+std::pair<std::string, std::string> first_button(const json& ack) {
+  for (const auto& block : ack["payload"]["blocks"])
+    if (block["type"] == "actions") return {block["elements"][0]["action_id"], block["elements"][0]["value"]};
+  FAIL("no buttons in " << ack.dump());
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a workspace set up from nothing by chat on Slack: people, a role, supervision, export and forget") {
+  Workspace w;
+  w.start();
+  CHECK_THAT(w.reply("UBO", "/tend", "help"), !Contains("admin"));
+  set_up_team(w);
+  CHECK_THAT(w.reply("UADA", "/tend", "admin role add befriender"), Contains("befriender"));
+  CHECK_THAT(w.reply("UADA", "/tend", "admin role boundaries befriender Meet in public places only."),
+             Contains("befriender"));
+  CHECK_THAT(w.reply("UADA", "/tend", "admin role assign <@UBO|bo> befriender"),
+             Contains("bo now has the role *befriender*"));
+  REQUIRE(eventually([&] {
+    for (const auto& post : w.posts_to("DUBO"))
+      if (post.find("Meet in public places only.") != std::string::npos) return true;
+    return false;
+  }));
+  CHECK_THAT(w.reply("UBO", "/boundaries", ""), Contains("Meet in public places only."));
+
+  // A slot three days ahead, booked from its button.
+  const auto in_three_days = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() + 72h);
+  char day[16];
+  std::strftime(day, sizeof day, "%Y-%m-%d", std::gmtime(&in_three_days));
+  CHECK_THAT(w.reply("USAM", "/supervision", "offer " + std::string(day) + " 14:00 45"),
+             Contains("Offered 1 slot(s) of 45 minutes"));
+  const auto slots = w.command("UBO", "/supervision", "");
+  const auto [action_id, value] = first_button(slots);
+  const auto press = w.slack.send_block_action("UBO", action_id, value);
+  REQUIRE(w.slack.wait_for_ack(press, 10s));
+  REQUIRE(eventually([&] { return !w.slack.calls("response_url").empty(); }));
+  CHECK_THAT(w.slack.calls("response_url").back().args.value("text", ""),
+             Contains("Booked: ") && Contains("with sam (booking #1)"));
+  // The same slot from the command, by someone else: a clear no.
+  w.slack.set_user("UCY", {"cy", "Cy Ames", "Europe/London"});
+  CHECK_THAT(w.reply("UADA", "/tend", "admin supervisor <@UCY|cy> <@USAM|sam>"), Contains("cy"));
+  CHECK_THAT(w.reply("UCY", "/supervision", "book 1"), Contains("someone has just booked that slot"));
+
+  // Export by DM, then forget after a confirmation.
+  w.reply("UBO", "/tend", "mydata");
+  REQUIRE(eventually([&] {
+    for (const auto& post : w.posts_to("DUBO"))
+      if (post.find("Everything Tend holds about you, as JSON") != std::string::npos) return true;
+    return false;
+  }));
+  const auto confirm = w.command("UBO", "/tend", "forget");
+  const auto [confirm_id, confirm_value] = first_button(confirm);
+  const auto forget_press = w.slack.send_block_action("UBO", confirm_id, confirm_value);
+  REQUIRE(w.slack.wait_for_ack(forget_press, 10s));
+  REQUIRE(eventually([&] {
+    return w.slack.calls("response_url")
+               .back()
+               .args.value("text", "")
+               .find("Everything Tend held about you has been deleted") != std::string::npos;
+  }));
+  CHECK_THAT(w.reply("UADA", "/tend", "admin audit 50"), Contains("forget") && Contains("role.assign"));
+  CHECK_THAT(w.log(), !Contains("public places"));
+}
+
 TEST_CASE("a redelivered envelope is acknowledged again and handled once") {
   Workspace w;
   w.start();
