@@ -59,48 +59,107 @@ storage::Person Router::person_for(const platform::Origin& origin,
   return *person;
 }
 
-Reply Router::run(const platform::Origin& origin, const std::optional<platform::UserProfile>& profile,
-                  std::string_view what, const Body& body) {
+Reply Router::apology(std::string_view what, const std::string& error) {
   const auto reference = new_reference();
+  spdlog::error("{} failed (reference {}): {}", what, reference, error);
+  return Reply{"Sorry, something went wrong on my side and nothing was saved (reference " + reference +
+                   "). Please try again in a moment, and tell a coordinator if it keeps happening.",
+               {},
+               {}};
+}
+
+Reply Router::run(const platform::Origin& origin, const std::optional<platform::UserProfile>& profile,
+                  std::string_view what, const Body& body, Effects& effects) {
+  storage::Savepoint savepoint(db_);
   try {
-    bool queued = false, scheduled = false;
+    storage::Inbound inbound(db_);
+    if (auto earlier = inbound.reply_for(origin.delivery_ids)) {
+      spdlog::info("redelivery of an already handled {} answered again", what);
+      savepoint.release();
+      return *earlier;
+    }
+    bool created = false;
+    commands::Context ctx(db_, clock_, person_for(origin, profile, created), registry_,
+                          options_.file_settings);
+    if (created) commands::start_routines(ctx, ctx.caller);
+    Reply reply;
+    try {
+      reply = body(ctx);
+    } catch (const commands::UserError& e) {
+      // Nothing the handler did is kept (the savepoint rolls back); the person is told what to change.
+      return Reply{e.what(), {}, {}};
+    }
+    inbound.record(origin.delivery_ids, reply, ctx.now());
+    savepoint.release();
+    effects.queued_messages = effects.queued_messages || ctx.queued_messages();
+    effects.scheduled_jobs = effects.scheduled_jobs || ctx.scheduled_jobs();
+    return reply;
+  } catch (const std::exception& e) {
+    return apology(what, e.what());
+  }
+}
+
+void Router::announce(const Effects& effects) {
+  if (effects.queued_messages && on_outbox_) on_outbox_();
+  if (effects.scheduled_jobs && on_jobs_) on_jobs_();
+}
+
+template <class F>
+Reply Router::alone(std::string_view what, F&& in_transaction) {
+  try {
+    Effects effects;
     Reply reply;
     {
       storage::Transaction tx(db_);
-      storage::Inbound inbound(db_);
-      if (auto earlier = inbound.reply_for(origin.delivery_ids)) {
-        spdlog::info("redelivery of an already handled {} answered again", what);
-        return *earlier;
-      }
-      bool created = false;
-      commands::Context ctx(db_, clock_, person_for(origin, profile, created), registry_,
-                            options_.file_settings);
-      if (created) commands::start_routines(ctx, ctx.caller);
-      try {
-        reply = body(ctx);
-      } catch (const commands::UserError& e) {
-        // Nothing the handler did is kept; the person is told what to change.
-        return Reply{e.what(), {}, {}};
-      }
-      inbound.record(origin.delivery_ids, reply, ctx.now());
+      reply = in_transaction(effects);
       tx.commit();
-      queued = ctx.queued_messages();
-      scheduled = ctx.scheduled_jobs();
     }
-    if (queued && on_outbox_) on_outbox_();
-    if (scheduled && on_jobs_) on_jobs_();
+    announce(effects);
     return reply;
   } catch (const std::exception& e) {
-    spdlog::error("{} failed (reference {}): {}", what, reference, e.what());
-    return Reply{"Sorry, something went wrong on my side and nothing was saved (reference " + reference +
-                     "). Please try again in a moment, and tell a coordinator if it keeps happening.",
-                 {},
-                 {}};
+    return apology(what, e.what());
   }
 }
 
 Reply Router::handle_command(const platform::Command& command,
                              const std::optional<platform::UserProfile>& profile) {
+  return alone("/" + command.name,
+               [&](Effects& effects) { return command_reply(command, profile, effects); });
+}
+
+Reply Router::handle_action(const platform::Action& action,
+                            const std::optional<platform::UserProfile>& profile) {
+  return alone("button " + action.action_id,
+               [&](Effects& effects) { return action_reply(action, profile, effects); });
+}
+
+Message Router::handle_home(const platform::Origin& origin,
+                            const std::optional<platform::UserProfile>& profile) {
+  return alone("home", [&](Effects& effects) { return home_reply(origin, profile, effects); });
+}
+
+std::vector<Reply> Router::handle_together(
+    const std::vector<platform::Inbound>& items,
+    const std::vector<std::optional<platform::UserProfile>>& profiles) {
+  Effects effects;
+  std::vector<Reply> replies;
+  {
+    storage::Transaction tx(db_);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const auto& profile = i < profiles.size() ? profiles[i] : std::nullopt;
+      if (const auto* command = std::get_if<platform::Command>(&items[i]))
+        replies.push_back(command_reply(*command, profile, effects));
+      else
+        replies.push_back(action_reply(std::get<platform::Action>(items[i]), profile, effects));
+    }
+    tx.commit();
+  }
+  announce(effects);
+  return replies;
+}
+
+Reply Router::command_reply(const platform::Command& command,
+                            const std::optional<platform::UserProfile>& profile, Effects& effects) {
   if (!commands::is_valid_utf8(command.text) || !commands::is_valid_utf8(command.origin.user_name))
     return Reply{
         "I couldn't read that: it contains characters that aren't valid text (UTF-8). Please type it again.",
@@ -109,26 +168,32 @@ Reply Router::handle_command(const platform::Command& command,
   const auto match = registry_.match(command.name, command.text);
   const std::string what = "/" + command.name;
   if (!match.family)
-    return run(command.origin, profile, what, [&](commands::Context& ctx) {
-      return Reply{"I don't know the command `/" + command.name + "`. Here is what you can do:\n\n" +
-                       registry_.help(ctx.caller.kind),
-                   {},
-                   {}};
-    });
-  return run(command.origin, profile, what, [&](commands::Context& ctx) {
-    if (!match.subcommand) return Reply{registry_.help(ctx.caller.kind, match.family->name), {}, {}};
-    if (!commands::allows(match.subcommand->audience, ctx.caller.kind)) {
-      const auto attempted = registry_.slash(match.family->name) +
-                             (match.subcommand->path.empty() ? "" : " " + match.subcommand->path);
-      spdlog::info("permission refused: {} for a {}", attempted, to_string(ctx.caller.kind));
-      return not_allowed(registry_, ctx.caller, attempted);
-    }
-    return match.subcommand->handler(ctx, match.args);
-  });
+    return run(
+        command.origin, profile, what,
+        [&](commands::Context& ctx) {
+          return Reply{"I don't know the command `/" + command.name + "`. Here is what you can do:\n\n" +
+                           registry_.help(ctx.caller.kind),
+                       {},
+                       {}};
+        },
+        effects);
+  return run(
+      command.origin, profile, what,
+      [&](commands::Context& ctx) {
+        if (!match.subcommand) return Reply{registry_.help(ctx.caller.kind, match.family->name), {}, {}};
+        if (!commands::allows(match.subcommand->audience, ctx.caller.kind)) {
+          const auto attempted = registry_.slash(match.family->name) +
+                                 (match.subcommand->path.empty() ? "" : " " + match.subcommand->path);
+          spdlog::info("permission refused: {} for a {}", attempted, to_string(ctx.caller.kind));
+          return not_allowed(registry_, ctx.caller, attempted);
+        }
+        return match.subcommand->handler(ctx, match.args);
+      },
+      effects);
 }
 
-Reply Router::handle_action(const platform::Action& action,
-                            const std::optional<platform::UserProfile>& profile) {
+Reply Router::action_reply(const platform::Action& action,
+                           const std::optional<platform::UserProfile>& profile, Effects& effects) {
   bool text_ok = commands::is_valid_utf8(action.value);
   for (const auto& [k, v] : action.fields)
     text_ok = text_ok && commands::is_valid_utf8(k) && commands::is_valid_utf8(v);
@@ -138,29 +203,35 @@ Reply Router::handle_action(const platform::Action& action,
         {},
         {}};
   const auto* spec = registry_.action(action.action_id);
-  return run(action.origin, profile, "button " + action.action_id, [&](commands::Context& ctx) {
-    if (!spec)
-      return Reply{"That button no longer does anything. Type `" + ctx.slash("tend") +
-                       " help` to see what you can do.",
-                   {},
-                   {}};
-    if (!commands::allows(spec->audience, ctx.caller.kind))
-      return not_allowed(registry_, ctx.caller, action.action_id);
-    return spec->handler(ctx, commands::ActionInput{action.value, action.fields});
-  });
+  return run(
+      action.origin, profile, "button " + action.action_id,
+      [&](commands::Context& ctx) {
+        if (!spec)
+          return Reply{"That button no longer does anything. Type `" + ctx.slash("tend") +
+                           " help` to see what you can do.",
+                       {},
+                       {}};
+        if (!commands::allows(spec->audience, ctx.caller.kind))
+          return not_allowed(registry_, ctx.caller, action.action_id);
+        return spec->handler(ctx, commands::ActionInput{action.value, action.fields});
+      },
+      effects);
 }
 
-Message Router::handle_home(const platform::Origin& origin,
-                            const std::optional<platform::UserProfile>& profile) {
-  return run(origin, profile, "home", [&](commands::Context& ctx) {
-    std::string text = "*Hello, " + ctx.caller.display_name + "*\n";
-    auto latest = storage::Checkins(db_).latest(ctx.caller.id, 1);
-    text += latest.empty() ? "You haven't checked in yet.\n"
-                           : "Your last check-in: " + commands::score_text(latest.front().score) + ", " +
-                                 commands::ago(latest.front().at, ctx.now()) + ".\n";
-    text += "\n" + registry_.help(ctx.caller.kind);
-    return Reply{text, {}, {}};
-  });
+Message Router::home_reply(const platform::Origin& origin,
+                           const std::optional<platform::UserProfile>& profile, Effects& effects) {
+  return run(
+      origin, profile, "home",
+      [&](commands::Context& ctx) {
+        std::string text = "*Hello, " + ctx.caller.display_name + "*\n";
+        auto latest = storage::Checkins(db_).latest(ctx.caller.id, 1);
+        text += latest.empty() ? "You haven't checked in yet.\n"
+                               : "Your last check-in: " + commands::score_text(latest.front().score) + ", " +
+                                     commands::ago(latest.front().at, ctx.now()) + ".\n";
+        text += "\n" + registry_.help(ctx.caller.kind);
+        return Reply{text, {}, {}};
+      },
+      effects);
 }
 
 boost::asio::awaitable<std::optional<platform::UserProfile>> Router::profile_if_new(
@@ -188,6 +259,13 @@ boost::asio::awaitable<Reply> Router::action(platform::Action action) {
 boost::asio::awaitable<Message> Router::home(platform::Origin origin) {
   auto profile = co_await profile_if_new(origin);
   co_return handle_home(origin, profile);
+}
+
+boost::asio::awaitable<std::vector<Reply>> Router::together(std::vector<platform::Inbound> items) {
+  std::vector<std::optional<platform::UserProfile>> profiles;
+  for (const auto& item : items)
+    profiles.push_back(co_await profile_if_new(std::visit([](const auto& i) { return i.origin; }, item)));
+  co_return handle_together(items, profiles);
 }
 
 }  // namespace tend

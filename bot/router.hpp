@@ -37,16 +37,38 @@ class Router final : public platform::Dispatcher {
   boost::asio::awaitable<Reply> command(platform::Command command) override;
   boost::asio::awaitable<Reply> action(platform::Action action) override;
   boost::asio::awaitable<Message> home(platform::Origin origin) override;
+  boost::asio::awaitable<std::vector<Reply>> together(std::vector<platform::Inbound> items) override;
 
   // The same pipeline without the coroutine frame, for tests and the benchmark.
   Reply handle_command(const platform::Command& command, const std::optional<platform::UserProfile>& = {});
   Reply handle_action(const platform::Action& action, const std::optional<platform::UserProfile>& = {});
   Message handle_home(const platform::Origin& origin, const std::optional<platform::UserProfile>& = {});
+  // Several commands and actions in one transaction, each under its own savepoint: a reply per
+  // item, in order. Throws only when the transaction itself fails (then nothing was kept).
+  std::vector<Reply> handle_together(const std::vector<platform::Inbound>& items,
+                                     const std::vector<std::optional<platform::UserProfile>>& profiles = {});
 
  private:
   using Body = std::function<Reply(commands::Context&)>;
+  // What the commands of one transaction left for others to act on after its commit.
+  struct Effects {
+    bool queued_messages = false;
+    bool scheduled_jobs = false;
+  };
+  // One command inside the open transaction, under a savepoint.
   Reply run(const platform::Origin& origin, const std::optional<platform::UserProfile>& profile,
-            std::string_view what, const Body& body);
+            std::string_view what, const Body& body, Effects& effects);
+  Reply command_reply(const platform::Command& command, const std::optional<platform::UserProfile>& profile,
+                      Effects& effects);
+  Reply action_reply(const platform::Action& action, const std::optional<platform::UserProfile>& profile,
+                     Effects& effects);
+  Message home_reply(const platform::Origin& origin, const std::optional<platform::UserProfile>& profile,
+                     Effects& effects);
+  // One command in a transaction of its own.
+  template <class F>
+  Reply alone(std::string_view what, F&& in_transaction);
+  void announce(const Effects& effects);
+  Reply apology(std::string_view what, const std::string& error);
   // The caller's person, created on first contact; `created` tells whether it was.
   storage::Person person_for(const platform::Origin& origin,
                              const std::optional<platform::UserProfile>& profile, bool& created);

@@ -122,4 +122,24 @@ void Transaction::commit() {
   open_ = false;
 }
 
+Savepoint::Savepoint(Database& db) : db_(db) {
+  db_.sql().exec("SAVEPOINT tend_command");
+}
+
+Savepoint::~Savepoint() {
+  if (open_) {
+    try {
+      db_.sql().exec("ROLLBACK TO tend_command");
+      db_.sql().exec("RELEASE tend_command");
+    } catch (...) {
+      // The enclosing transaction is then unusable: its commit fails and nothing is acknowledged.
+    }
+  }
+}
+
+void Savepoint::release() {
+  db_.sql().exec("RELEASE tend_command");
+  open_ = false;
+}
+
 }  // namespace tend::storage

@@ -63,4 +63,19 @@ class Transaction {
   bool open_ = true;
 };
 
+// One command's share of a transaction several commands share: released, its work stays in the
+// transaction; otherwise (an error, an exception) it is rolled back and its neighbours' work stays.
+class Savepoint {
+ public:
+  explicit Savepoint(Database& db);
+  ~Savepoint();
+  Savepoint(const Savepoint&) = delete;
+  Savepoint& operator=(const Savepoint&) = delete;
+  void release();
+
+ private:
+  Database& db_;
+  bool open_ = true;
+};
+
 }  // namespace tend::storage

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "commands/reply.hpp"
@@ -36,11 +37,17 @@ struct Action {
   std::map<std::string, std::string> fields;  // form submissions: field id -> value
 };
 
+using Inbound = std::variant<Command, Action>;
+
 class Dispatcher {
  public:
   virtual ~Dispatcher() = default;
   virtual boost::asio::awaitable<Reply> command(Command) = 0;
   virtual boost::asio::awaitable<Reply> action(Action) = 0;
+  // What arrived together, handled in one transaction (group commit) with each item isolated from
+  // the others' failures: one reply per item, in order. Throws when the transaction could not
+  // commit; then nothing was kept and nothing may be acknowledged.
+  virtual boost::asio::awaitable<std::vector<Reply>> together(std::vector<Inbound> items) = 0;
   // What a person's home screen (Slack App Home) shows them.
   virtual boost::asio::awaitable<Message> home(Origin) = 0;
 };

@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -75,6 +76,8 @@ class WsConnection final : public SlackAdapter::Connection {
     auto& tcp = beast::get_lowest_layer(ws_);
     tcp.expires_after(kHandshakeTimeout);
     co_await tcp.async_connect(endpoints, asio::use_awaitable);
+    // An ack is one small frame that must leave at once, not wait for Nagle's algorithm.
+    tcp.socket().set_option(asio::ip::tcp::no_delay(true));
     if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
       if (!SSL_set_tlsext_host_name(ws_.next_layer().native_handle(), url.host.c_str()))
         throw beast::system_error(
@@ -307,8 +310,7 @@ asio::awaitable<void> SlackAdapter::read_loop(std::shared_ptr<Connection> connec
     }
     auto frame = decode_frame(text);
     if (auto* envelope = std::get_if<Envelope>(&frame)) {
-      ++connection->in_flight;
-      asio::co_spawn(executor_, handle(connection, std::move(*envelope)), asio::detached);
+      receive(connection, std::move(*envelope));
     } else if (auto* disconnect = std::get_if<Disconnect>(&frame)) {
       on_disconnect(connection, disconnect->reason);
     } else if (auto* bad = std::get_if<DecodeError>(&frame)) {
@@ -339,36 +341,92 @@ asio::awaitable<void> SlackAdapter::answer(const std::string& user_id, const std
   if (!result.ok) spdlog::warn("Slack: a reply could not be delivered ({})", result.error);
 }
 
-asio::awaitable<void> SlackAdapter::handle(std::shared_ptr<Connection> connection, Envelope envelope) {
+namespace {
+
+// The router's part of an envelope, when it has one that can share a transaction.
+std::optional<platform::Inbound> routed(const Envelope& envelope) {
+  if (const auto* slash = std::get_if<SlashCommand>(&envelope.inbound)) return slash->command;
+  if (const auto* press = std::get_if<BlockAction>(&envelope.inbound)) return press->action;
+  if (const auto* submission = std::get_if<ViewSubmission>(&envelope.inbound)) return submission->action;
+  return std::nullopt;
+}
+
+}  // namespace
+
+void SlackAdapter::receive(const std::shared_ptr<Connection>& connection, Envelope envelope) {
+  ++connection->in_flight;
+  pending_.push_back({connection, std::move(envelope)});
+  if (handling_) return;
+  handling_ = true;
+  asio::co_spawn(executor_, handle_pending(), asio::detached);
+}
+
+asio::awaitable<void> SlackAdapter::handle_pending() {
+  while (!pending_.empty()) {
+    // Let every envelope already on its way join this batch: keep yielding to the event loop
+    // while more arrive. One quiet turn is not enough: a socket read the reactor has just
+    // completed is only queued behind this coroutine.
+    for (int quiet_turns = 0; quiet_turns < 2 && pending_.size() < kMaxBatch;) {
+      const auto seen = pending_.size();
+      co_await asio::post(executor_, asio::use_awaitable);
+      quiet_turns = pending_.size() == seen ? quiet_turns + 1 : 0;
+    }
+    spdlog::debug("Slack: {} envelope(s) handled together", pending_.size());
+    auto batch = std::move(pending_);
+    pending_.clear();
+
+    std::vector<platform::Inbound> items;
+    for (const auto& [connection, envelope] : batch)
+      if (auto item = routed(envelope)) items.push_back(std::move(*item));
+    std::optional<std::vector<Reply>> replies;
+    if (!items.empty()) {
+      try {
+        replies = co_await dispatcher_->together(std::move(items));
+      } catch (const std::exception& e) {
+        // Nothing was kept: leave these envelopes unacknowledged so Slack delivers them again.
+        spdlog::error("Slack: {} envelope(s) could not be handled and will be retried by Slack: {}",
+                      batch.size(), e.what());
+      }
+    }
+    std::size_t next_reply = 0;
+    for (auto& [connection, envelope] : batch) {
+      std::optional<Reply> reply;
+      const bool is_routed = routed(envelope).has_value();
+      if (is_routed && replies) reply = (*replies)[next_reply++];
+      asio::co_spawn(executor_, respond(connection, std::move(envelope), std::move(reply), is_routed),
+                     asio::detached);
+    }
+  }
+  handling_ = false;
+}
+
+asio::awaitable<void> SlackAdapter::respond(std::shared_ptr<Connection> connection, Envelope envelope,
+                                            std::optional<Reply> reply, bool routed) {
   std::optional<json> ack_payload;
   std::function<asio::awaitable<void>()> after_ack;
-  bool acknowledge = true;
-  try {
+  if (!routed || reply) {
     if (auto* slash = std::get_if<SlashCommand>(&envelope.inbound)) {
-      auto reply = co_await dispatcher_->command(slash->command);
       bool modal_open = false;
-      if (reply.form && !slash->trigger_id.empty()) {
-        const json args{{"trigger_id", slash->trigger_id}, {"view", modal_view(*reply.form)}};
+      if (reply->form && !slash->trigger_id.empty()) {
+        const json args{{"trigger_id", slash->trigger_id}, {"view", modal_view(*reply->form)}};
         auto opened = co_await bot_api_.call("views.open", args, WebApi::Retry{1});
         modal_open = opened.ok;
         if (!opened.ok) spdlog::warn("Slack views.open failed ({}); answering with buttons", opened.error);
       }
       if (!modal_open) {
         if (envelope.accepts_response_payload)
-          ack_payload = message_body(reply, /*ephemeral=*/true);
+          ack_payload = message_body(*reply, /*ephemeral=*/true);
         else
-          after_ack = [this, slash = *slash, reply]() {
+          after_ack = [this, slash = *slash, reply = *reply]() {
             return answer(slash.command.origin.user_id, slash.response_url, reply);
           };
       }
     } else if (auto* press = std::get_if<BlockAction>(&envelope.inbound)) {
-      auto reply = co_await dispatcher_->action(press->action);
-      after_ack = [this, press = *press, reply]() {
+      after_ack = [this, press = *press, reply = *reply]() {
         return answer(press.action.origin.user_id, press.response_url, reply);
       };
     } else if (auto* submission = std::get_if<ViewSubmission>(&envelope.inbound)) {
-      auto reply = co_await dispatcher_->action(submission->action);
-      after_ack = [this, user = submission->action.origin.user_id, reply]() {
+      after_ack = [this, user = submission->action.origin.user_id, reply = *reply]() {
         return answer(user, "", reply);
       };
     } else if (auto* home = std::get_if<HomeOpened>(&envelope.inbound)) {
@@ -381,14 +439,8 @@ asio::awaitable<void> SlackAdapter::handle(std::shared_ptr<Connection> connectio
     } else if (auto* ignored = std::get_if<Ignored>(&envelope.inbound)) {
       spdlog::debug("Slack: acknowledged and ignored {}", ignored->what);
     }
-  } catch (const std::exception& e) {
-    // Nothing was committed (the router's transaction rolled back): leave the envelope
-    // unacknowledged so Slack delivers it again.
-    acknowledge = false;
-    spdlog::error("Slack: envelope of type {} could not be handled and will be retried by Slack: {}",
-                  envelope.type, e.what());
+    send_frame(connection, encode_ack(envelope.envelope_id, ack_payload), executor_);
   }
-  if (acknowledge) send_frame(connection, encode_ack(envelope.envelope_id, ack_payload), executor_);
   --connection->in_flight;
   close_if_idle(connection);
   if (after_ack) {

@@ -61,7 +61,12 @@ class SlackAdapter final : public platform::Adapter {
   boost::asio::awaitable<void> check_tokens();
   boost::asio::awaitable<void> open_connection();
   boost::asio::awaitable<void> read_loop(std::shared_ptr<Connection> connection);
-  boost::asio::awaitable<void> handle(std::shared_ptr<Connection> connection, Envelope envelope);
+  // Envelopes that arrive together go to the router together: one transaction, one commit, and
+  // then each is acknowledged (group commit).
+  void receive(const std::shared_ptr<Connection>& connection, Envelope envelope);
+  boost::asio::awaitable<void> handle_pending();
+  boost::asio::awaitable<void> respond(std::shared_ptr<Connection> connection, Envelope envelope,
+                                       std::optional<Reply> reply, bool routed);
   boost::asio::awaitable<void> answer(const std::string& user_id, const std::string& response_url,
                                       const Message& reply);
   void on_disconnect(const std::shared_ptr<Connection>& connection, const std::string& reason);
@@ -84,6 +89,13 @@ class SlackAdapter final : public platform::Adapter {
   std::string fatal_;  // why Tend must stop, when Slack said so
   platform::Dispatcher* dispatcher_ = nullptr;
   std::vector<std::shared_ptr<Connection>> connections_;
+  struct Received {
+    std::shared_ptr<Connection> connection;
+    Envelope envelope;
+  };
+  static constexpr std::size_t kMaxBatch = 256;
+  std::vector<Received> pending_;
+  bool handling_ = false;
   int next_connection_id_ = 1;
 };
 
