@@ -50,6 +50,9 @@ struct SlackEmulator::State {
   bool refuse_sockets = false;
   std::map<std::string, std::vector<json>> acks;
   std::map<std::string, std::string> sent_envelopes;  // envelope id -> frame
+  std::map<std::string, std::chrono::steady_clock::time_point> sent_at;
+  std::map<std::string, std::chrono::nanoseconds> latencies;  // first ack - sent
+  int first_acks = 0;
   mutable std::condition_variable changed;
   int next_envelope = 1;
   int next_ts = 1;
@@ -215,8 +218,15 @@ asio::awaitable<void> serve_socket(SlackEmulator::State* s, beast::tcp_stream st
     if (ec) break;
     auto ack = json::parse(beast::buffers_to_string(buffer.data()), nullptr, false);
     if (ack.is_object() && ack.contains("envelope_id") && ack["envelope_id"].is_string()) {
+      const auto now = std::chrono::steady_clock::now();
       std::lock_guard lock(s->mutex);
-      s->acks[ack["envelope_id"].get<std::string>()].push_back(ack);
+      const auto id = ack["envelope_id"].get<std::string>();
+      auto& acks = s->acks[id];
+      if (acks.empty()) {
+        ++s->first_acks;
+        if (auto sent = s->sent_at.find(id); sent != s->sent_at.end()) s->latencies[id] = now - sent->second;
+      }
+      acks.push_back(std::move(ack));
       s->changed.notify_all();
     }
   }
@@ -292,6 +302,7 @@ asio::awaitable<void> accept(SlackEmulator::State* s, unsigned short port) {
     beast::error_code ec;
     auto socket = co_await s->acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
+    socket.set_option(tcp::no_delay(true), ec);
     {
       std::lock_guard lock(s->mutex);
       ++s->connections;
@@ -369,16 +380,26 @@ auto on_io(SlackEmulator::State& s, F fn) {
   return result.get();
 }
 
-void send_envelope(SlackEmulator::State& s, const std::string& envelope_id, const std::string& frame) {
+void send_envelopes(SlackEmulator::State& s, const std::vector<std::pair<std::string, std::string>>& frames) {
   {
     std::lock_guard lock(s.mutex);
-    s.sent_envelopes[envelope_id] = frame;
+    for (const auto& [id, frame] : frames) s.sent_envelopes[id] = frame;
   }
   on_io(s, [&] {
     if (s.sockets.empty()) throw std::runtime_error("no Socket Mode connection is open");
-    queue_frame(s, s.sockets.front(), frame);
+    // Stamped on the emulator's thread as each frame is queued, so latency excludes the hand-over.
+    const auto now = std::chrono::steady_clock::now();
+    {
+      std::lock_guard lock(s.mutex);
+      for (const auto& [id, frame] : frames) s.sent_at[id] = now;
+    }
+    for (const auto& [id, frame] : frames) queue_frame(s, s.sockets.front(), frame);
     return 0;
   });
+}
+
+void send_envelope(SlackEmulator::State& s, const std::string& envelope_id, const std::string& frame) {
+  send_envelopes(s, {{envelope_id, frame}});
 }
 
 }  // namespace
@@ -569,6 +590,43 @@ std::string SlackEmulator::send_block_action(const std::string& user_id, const s
 
 std::string SlackEmulator::send_home_opened(const std::string& user_id) {
   return send(home_opened_envelope(user_id));
+}
+
+std::vector<std::string> SlackEmulator::send_all(const std::vector<json>& envelopes) {
+  std::vector<std::pair<std::string, std::string>> frames;
+  std::vector<std::string> ids;
+  for (const auto& envelope : envelopes) {
+    ids.push_back(envelope.at("envelope_id").get<std::string>());
+    frames.emplace_back(ids.back(), envelope.dump());
+  }
+  send_envelopes(*state_, frames);
+  return ids;
+}
+
+int SlackEmulator::acked() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->first_acks;
+}
+
+bool SlackEmulator::wait_for_acked(int count, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(state_->mutex);
+  return state_->changed.wait_for(lock, timeout, [&] { return state_->first_acks >= count; });
+}
+
+std::optional<std::chrono::nanoseconds> SlackEmulator::ack_latency(const std::string& envelope_id) const {
+  std::lock_guard lock(state_->mutex);
+  auto it = state_->latencies.find(envelope_id);
+  if (it == state_->latencies.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::chrono::steady_clock::time_point> SlackEmulator::ack_time(
+    const std::string& envelope_id) const {
+  std::lock_guard lock(state_->mutex);
+  auto sent = state_->sent_at.find(envelope_id);
+  auto latency = state_->latencies.find(envelope_id);
+  if (sent == state_->sent_at.end() || latency == state_->latencies.end()) return std::nullopt;
+  return sent->second + latency->second;
 }
 
 }  // namespace tend::emulator

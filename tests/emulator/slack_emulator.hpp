@@ -89,6 +89,14 @@ class SlackEmulator {
   nlohmann::json home_opened_envelope(const std::string& user_id);
   std::string send(const nlohmann::json& envelope);
 
+  // Load generation: many envelopes queued at once; how many have been acknowledged (first acks
+  // only); the time from queueing an envelope to its first ack, and when that ack arrived.
+  std::vector<std::string> send_all(const std::vector<nlohmann::json>& envelopes);
+  int acked() const;
+  bool wait_for_acked(int count, std::chrono::milliseconds timeout) const;
+  std::optional<std::chrono::nanoseconds> ack_latency(const std::string& envelope_id) const;
+  std::optional<std::chrono::steady_clock::time_point> ack_time(const std::string& envelope_id) const;
+
   struct State;
 
  private:

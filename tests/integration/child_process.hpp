@@ -71,6 +71,7 @@ class ChildProcess {
     }
     return true;
   }
+  pid_t pid() const { return pid_; }
   void signal(int sig) {
     if (running()) ::kill(pid_, sig);
   }

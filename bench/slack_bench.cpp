@@ -1,0 +1,207 @@
+// bench_slack [runs=3] [burst=20000] [steady_seconds=5]
+//
+// Tend (`tend run`, every check-in committed to SQLite before its ack) and a minimal Bolt for
+// JavaScript 5 app (tests/bolt/app.js, answering `/checkin <score>` in its ack, storing nothing),
+// each driven in turn by the same load generator through the same in-repo Slack emulator over
+// loopback Socket Mode, every command a `/checkin 4` from one of 100 people. For each bot, `runs` fresh
+// processes; each run measures:
+//   - resident memory when idle (after connecting and 200 warm-up commands),
+//   - ack latency (envelope queued → its ack read) at a steady 1,000 commands/s,
+//   - a burst of `burst` commands sent at once: throughput at saturation, CPU seconds of the bot
+//     process per 1,000 commands, and peak resident memory (VmHWM).
+// Prints the medians over the runs and the ratio Tend/Bolt for each figure.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/emulator/slack_emulator.hpp"
+#include "tests/integration/child_process.hpp"
+
+using namespace tend;
+using namespace std::chrono;
+using json = nlohmann::json;
+
+namespace {
+
+constexpr int kUsers = 100;
+constexpr int kWarmup = 200;
+
+struct Figures {
+  double cpu_ms_per_1000 = 0;
+  double throughput = 0;  // commands/s at saturation
+  double p50_ms = 0, p99_ms = 0, max_ms = 0;
+  double idle_mib = 0, peak_mib = 0;
+};
+
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the command name, which is in parentheses and may contain spaces.
+  std::istringstream rest(text.substr(text.rfind(')') + 2));
+  std::vector<std::string> fields;
+  for (std::string f; rest >> f;) fields.push_back(f);
+  const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
+  return (std::stod(fields.at(11)) + std::stod(fields.at(12))) / ticks;
+}
+
+double status_mib(pid_t pid, const std::string& key) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(key + ":", 0) == 0) return std::stod(line.substr(key.size() + 1)) / 1024.0;
+  return 0;
+}
+
+// Memory of the bot: the process itself, or for Bolt the node process (the only one).
+double rss_mib(pid_t pid) {
+  return status_mib(pid, "VmRSS");
+}
+double peak_mib(pid_t pid) {
+  return status_mib(pid, "VmHWM");
+}
+
+double percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
+  return values[std::min(index, values.size() - 1)];
+}
+
+double median(std::vector<double> values) {
+  return percentile(std::move(values), 0.5);
+}
+
+std::vector<json> commands(emulator::SlackEmulator& slack, int count, int& next) {
+  std::vector<json> out;
+  for (int i = 0; i < count; ++i, ++next)
+    out.push_back(slack.slash_command_envelope("U" + std::to_string(next % kUsers), "/checkin", "4 bench"));
+  return out;
+}
+
+Figures run_once(const std::string& bot, int burst, int steady_seconds) {
+  emulator::SlackEmulator slack;
+  for (int u = 0; u < kUsers; ++u)
+    slack.set_user("U" + std::to_string(u), {"user" + std::to_string(u), "User", "Europe/London"});
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("tend-bench-" + std::to_string(::getpid()) + bot);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "config");
+  std::ofstream(dir / "config" / "tend.toml") << "[settings]\n\"nudge.quiet_hours\" = \"none\"\n";
+
+  std::vector<std::string> argv, env{"SLACK_APP_TOKEN=xapp-emulator", "SLACK_BOT_TOKEN=xoxb-emulator"};
+  if (bot == "tend") {
+    argv = {TEND_BINARY, "run"};
+    env.push_back("TEND_SLACK_API_URL=" + slack.api_base());
+    env.push_back(std::string("TEND_LOG_LEVEL=") +
+                  (std::getenv("BENCH_TEND_LOG") ? std::getenv("BENCH_TEND_LOG") : "warn"));
+  } else {
+    argv = {"node", std::string(TEND_SOURCE_DIR) + "/tests/bolt/app.js"};
+    env.push_back("SLACK_API_URL=" + slack.api_base());
+  }
+  testing::ChildProcess process(dir, argv, env);
+  if (!slack.wait_for_sockets(1, 30s)) throw std::runtime_error(bot + " did not connect:\n" + process.log());
+  const pid_t pid = process.pid();
+
+  int next = 0, sent = 0;
+  Figures f;
+  // Warm-up: every user seen once (Tend looks each up and stores them), JIT warmed for Bolt.
+  slack.send_all(commands(slack, kWarmup, next));
+  sent += kWarmup;
+  if (!slack.wait_for_acked(sent, 60s)) throw std::runtime_error(bot + " did not ack the warm-up");
+  std::this_thread::sleep_for(1s);
+  f.idle_mib = rss_mib(pid);
+
+  // Steady 1,000 commands/s: one every millisecond on a fixed schedule.
+  std::vector<std::string> steady_ids;
+  const auto start = steady_clock::now();
+  for (int i = 0; i < steady_seconds * 1000; ++i) {
+    std::this_thread::sleep_until(start + milliseconds(i));
+    steady_ids.push_back(slack.send(commands(slack, 1, next).front()));
+  }
+  sent += steady_seconds * 1000;
+  if (!slack.wait_for_acked(sent, 60s)) throw std::runtime_error(bot + " fell behind at 1,000/s");
+  std::vector<double> latencies;
+  for (const auto& id : steady_ids)
+    if (auto l = slack.ack_latency(id)) latencies.push_back(duration<double, std::milli>(*l).count());
+  f.p50_ms = percentile(latencies, 0.5);
+  f.p99_ms = percentile(latencies, 0.99);
+  f.max_ms = percentile(latencies, 1.0);
+  std::this_thread::sleep_for(500ms);
+
+  // Burst: everything queued at once; throughput from the first send to the last ack.
+  const double cpu_before = cpu_seconds(pid);
+  const auto burst_envelopes = commands(slack, burst, next);
+  const auto burst_start = steady_clock::now();
+  const auto ids = slack.send_all(burst_envelopes);
+  sent += burst;
+  if (!slack.wait_for_acked(sent, 300s)) throw std::runtime_error(bot + " did not ack the burst");
+  steady_clock::time_point last = burst_start;
+  for (const auto& id : ids)
+    if (auto t = slack.ack_time(id)) last = std::max(last, *t);
+  const double cpu_after = cpu_seconds(pid);
+  f.throughput = burst / duration<double>(last - burst_start).count();
+  f.cpu_ms_per_1000 = (cpu_after - cpu_before) * 1000.0 / (burst / 1000.0);
+  f.peak_mib = peak_mib(pid);
+
+  process.signal(SIGTERM);
+  process.wait(10s);
+  if (std::getenv("BENCH_TEND_LOG")) std::ofstream("bench-" + bot + ".log") << process.log();
+  std::filesystem::remove_all(dir);
+  return f;
+}
+
+Figures medians(const std::vector<Figures>& runs) {
+  auto pick = [&](double Figures::*field) {
+    std::vector<double> v;
+    for (const auto& r : runs) v.push_back(r.*field);
+    return median(v);
+  };
+  return {pick(&Figures::cpu_ms_per_1000), pick(&Figures::throughput), pick(&Figures::p50_ms),
+          pick(&Figures::p99_ms),          pick(&Figures::max_ms),     pick(&Figures::idle_mib),
+          pick(&Figures::peak_mib)};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int runs = argc > 1 ? std::atoi(argv[1]) : 3;
+  const int burst = argc > 2 ? std::atoi(argv[2]) : 20000;
+  const int steady_seconds = argc > 3 ? std::atoi(argv[3]) : 5;
+  if (!std::filesystem::exists(std::string(TEND_SOURCE_DIR) + "/tests/bolt/node_modules/@slack/bolt")) {
+    std::cerr << "Bolt is not installed: run `npm ci` in tests/bolt (./dev test does)\n";
+    return 1;
+  }
+  std::map<std::string, std::vector<Figures>> all;
+  // Interleaved, so a slow spell of the machine falls on both bots alike.
+  for (int r = 0; r < runs; ++r)
+    for (const std::string bot : {"tend", "bolt"}) {
+      std::cerr << "run " << r + 1 << "/" << runs << ": " << bot << "\n";
+      all[bot].push_back(run_once(bot, burst, steady_seconds));
+    }
+  const auto t = medians(all["tend"]);
+  const auto b = medians(all["bolt"]);
+  std::printf("Medians of %d runs each; burst of %d commands; steady 1,000 commands/s for %d s.\n\n", runs,
+              burst, steady_seconds);
+  std::printf("| figure | Tend | Bolt 5 | Tend/Bolt | target |\n|---|---|---|---|---|\n");
+  auto row = [](const char* name, double tend, double bolt, const char* unit, const char* target) {
+    std::printf("| %s | %.3g %s | %.3g %s | %.2f | %s |\n", name, tend, unit, bolt, unit,
+                bolt > 0 ? tend / bolt : 0, target);
+  };
+  row("CPU per 1,000 commands (burst)", t.cpu_ms_per_1000, b.cpu_ms_per_1000, "ms", "≤ 0.20");
+  row("throughput at saturation", t.throughput, b.throughput, "cmd/s", "");
+  row("ack latency p50 at 1,000/s", t.p50_ms, b.p50_ms, "ms", "");
+  row("ack latency p99 at 1,000/s", t.p99_ms, b.p99_ms, "ms", "≤ 0.20");
+  row("ack latency max at 1,000/s", t.max_ms, b.max_ms, "ms", "");
+  row("resident memory, idle", t.idle_mib, b.idle_mib, "MiB", "≤ 0.10");
+  row("resident memory, burst peak", t.peak_mib, b.peak_mib, "MiB", "≤ 0.10");
+  return 0;
+}
