@@ -74,7 +74,7 @@ Reply record(Context& ctx, std::optional<int> score, std::string note) {
   const bool is_private = contains_word(note, "private");
   const bool support = contains_word(note, "support");
   storage::Checkin checkin{0, ctx.caller.id, score, note, is_private, support, ctx.now()};
-  storage::Checkins(ctx.db).add(checkin);
+  const auto checkin_id = storage::Checkins(ctx.db).add(checkin);
   const auto overdue_after = ctx.settings().duration("checkin.overdue_after");
   ctx.schedule("checkin.overdue", ctx.now() + overdue_after, {{"person", ctx.caller.id}},
                "overdue:" + std::to_string(ctx.caller.id), /*replace_existing=*/true);
@@ -94,8 +94,8 @@ Reply record(Context& ctx, std::optional<int> score, std::string note) {
     if (support && score) alert.text += " (score " + score_text(score) + ")";
     alert.text += ". Please reach out to them.";
     if (!note.empty()) alert.text += is_private ? "\n_Their note is private._" : "\n> " + note;
-    const std::string key = "checkin-alert:" + std::to_string(ctx.caller.id) + ":" +
-                            std::to_string(ctx.now().time_since_epoch().count());
+    // One alert per check-in: two low check-ins in the same second are two alerts.
+    const std::string key = "checkin-alert:" + std::to_string(checkin_id);
     if (supervisor) {
       const auto reaches = ctx.send(*supervisor, alert, key);
       text += "\nBecause you " + std::string(support ? "asked for support" : "scored " + score_text(score)) +

@@ -42,3 +42,13 @@ TEST_CASE("commands handled together: each keeps its own outcome, a failing one 
   CHECK(checkins[1].note == "first");
   for (const auto& entry : storage::Audit(w.db).latest(100)) CHECK(entry.action != "boom.half");
 }
+
+TEST_CASE("two low check-ins in the same second are two alerts to the supervisor") {
+  testing::TestWorkspace w;
+  w.set_up_team();
+  // Commands handled together share a clock reading; so do quick successive ones.
+  w.say("bo", "/checkin 2 first thing");
+  w.say("bo", "/checkin 1 worse now");
+  CHECK(w.to_containing("sam", "first thing").size() == 1);
+  CHECK(w.to_containing("sam", "worse now").size() == 1);
+}
