@@ -23,12 +23,15 @@
 #include <thread>
 #include <vector>
 
-#include "tests/emulator/slack_emulator.hpp"
-#include "tests/integration/child_process.hpp"
+#include "bench/harness.hpp"
 
 using namespace tend;
 using namespace std::chrono;
 using json = nlohmann::json;
+using bench::cpu_seconds;
+using bench::median;
+using bench::percentile;
+using bench::status_mib;
 
 namespace {
 
@@ -42,42 +45,12 @@ struct Figures {
   double idle_mib = 0, peak_mib = 0;
 };
 
-double cpu_seconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // Fields after the command name, which is in parentheses and may contain spaces.
-  std::istringstream rest(text.substr(text.rfind(')') + 2));
-  std::vector<std::string> fields;
-  for (std::string f; rest >> f;) fields.push_back(f);
-  const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
-  // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
-  return (std::stod(fields.at(11)) + std::stod(fields.at(12))) / ticks;
-}
-
-double status_mib(pid_t pid, const std::string& key) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind(key + ":", 0) == 0) return std::stod(line.substr(key.size() + 1)) / 1024.0;
-  return 0;
-}
-
 // Memory of the bot: the process itself, or for Bolt the node process (the only one).
 double rss_mib(pid_t pid) {
   return status_mib(pid, "VmRSS");
 }
 double peak_mib(pid_t pid) {
   return status_mib(pid, "VmHWM");
-}
-
-double percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
-  return values[std::min(index, values.size() - 1)];
-}
-
-double median(std::vector<double> values) {
-  return percentile(std::move(values), 0.5);
 }
 
 std::vector<json> commands(emulator::SlackEmulator& slack, int count, int& next) {

@@ -124,7 +124,8 @@ int serve(Mode mode, const config::FileConfig& config, std::istream& in, std::os
   OutboxOptions outbox_options;
   outbox_options.pace =
       console ? std::chrono::milliseconds{0}
-              : std::chrono::duration_cast<std::chrono::milliseconds>(settings.duration("outbox.pace"));
+              : std::chrono::duration_cast<std::chrono::milliseconds>(
+                    settings.optional_duration("outbox.pace").value_or(std::chrono::seconds{0}));
   outbox_options.max_attempts = settings.integer("outbox.max_attempts");
   sender = std::make_unique<OutboxSender>(io.get_executor(), db, clock, *adapter, outbox_options);
   router.on_outbox_written([&] { sender->wake(); });

@@ -44,8 +44,10 @@ const std::vector<SettingSpec> kSpecs = {
     {"coordinator.channel", T::channel, "none",
      "Where escalations go (a private staff channel); none sends them to every admin by direct message.",
      "a channel id like C0123ABC, or none"},
-    {"outbox.pace", T::duration, "1s", "The shortest gap between two messages to the same channel.",
-     "a duration like 1s"},
+    {"outbox.pace", T::duration_or_none, "1s",
+     "The shortest gap between two messages to the same channel; none sends without pacing (for a "
+     "workspace of your own or the emulator: Slack allows about one a second per channel).",
+     "a duration like 1s, or none"},
     {"outbox.max_attempts", T::count, "8",
      "After this many failed tries a message is set aside and admins are told.",
      "a whole number from 1 to 100"},

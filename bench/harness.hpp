@@ -1,0 +1,83 @@
+#pragma once
+// What the benchmarks and harnesses share: a scratch directory with Tend's config, the
+// emulator's people, starting `tend run` against the emulator, and reading a process's CPU time,
+// memory and open descriptors from /proc.
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/emulator/slack_emulator.hpp"
+#include "tests/integration/child_process.hpp"
+
+namespace tend::bench {
+
+inline double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The fields after the command name, which is in parentheses and may hold spaces: utime and
+  // stime are the 14th and 15th of the line, the 12th and 13th after the name.
+  std::istringstream rest(text.substr(text.rfind(')') + 2));
+  std::vector<std::string> fields;
+  for (std::string f; rest >> f;) fields.push_back(f);
+  const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  return (std::stod(fields.at(11)) + std::stod(fields.at(12))) / ticks;
+}
+
+inline double status_mib(pid_t pid, const std::string& key) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(key + ":", 0) == 0) return std::stod(line.substr(key.size() + 1)) / 1024.0;
+  return 0;
+}
+
+inline int open_descriptors(pid_t pid) {
+  int n = 0;
+  for ([[maybe_unused]] const auto& entry :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd"))
+    ++n;
+  return n;
+}
+
+// A data directory for Tend with delivery windows off (the harnesses run at any hour) and
+// the outbox unpaced, so what is queued goes out as fast as the emulator takes it.
+inline std::filesystem::path fresh_directory(const std::string& name) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("tend-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "config");
+  std::ofstream(dir / "config" / "tend.toml") << "[settings]\n\"nudge.quiet_hours\" = \"none\"\n"
+                                                 "\"nudge.working_days\" = \"mon-sun\"\n"
+                                                 "\"outbox.pace\" = \"none\"\n";
+  return dir;
+}
+
+inline std::vector<std::string> tend_environment(const emulator::SlackEmulator& slack,
+                                                 const std::string& log_level = "warn") {
+  return {"SLACK_APP_TOKEN=xapp-emulator", "SLACK_BOT_TOKEN=xoxb-emulator",
+          "TEND_SLACK_API_URL=" + slack.api_base(), "TEND_LOG_LEVEL=" + log_level, "TEND_ADMINS=UADA"};
+}
+
+inline void add_people(emulator::SlackEmulator& slack, int volunteers) {
+  slack.set_user("UADA", {"ada", "Ada Lovelace", "Europe/London"});
+  for (int u = 0; u < volunteers; ++u)
+    slack.set_user("U" + std::to_string(u), {"user" + std::to_string(u), "User", "Europe/London"});
+}
+
+// The value at fraction p (0 to 1) of the sorted values, nearest rank.
+inline double percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
+  return values[std::min(index, values.size() - 1)];
+}
+
+inline double median(std::vector<double> values) {
+  return percentile(std::move(values), 0.5);
+}
+
+}  // namespace tend::bench
