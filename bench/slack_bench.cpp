@@ -166,8 +166,13 @@ int main(int argc, char** argv) {
               burst, steady_seconds);
   std::printf("| figure | Tend | Bolt 5 | Tend/Bolt | target |\n|---|---|---|---|---|\n");
   auto row = [](const char* name, double tend, double bolt, const char* unit, const char* target) {
-    std::printf("| %s | %.3g %s | %.3g %s | %.2f | %s |\n", name, tend, unit, bolt, unit,
-                bolt > 0 ? tend / bolt : 0, target);
+    auto figure = [](double v) {
+      char text[32];
+      std::snprintf(text, sizeof text, v >= 1000 ? "%.0f" : "%.3g", v);
+      return std::string(text);
+    };
+    std::printf("| %s | %s %s | %s %s | %.2f | %s |\n", name, figure(tend).c_str(), unit,
+                figure(bolt).c_str(), unit, bolt > 0 ? tend / bolt : 0, target);
   };
   row("CPU per 1,000 commands (burst)", t.cpu_ms_per_1000, b.cpu_ms_per_1000, "ms", "≤ 0.20");
   row("throughput at saturation", t.throughput, b.throughput, "cmd/s", "");

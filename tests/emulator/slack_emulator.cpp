@@ -263,7 +263,6 @@ asio::awaitable<void> serve(SlackEmulator::State* s, tcp::socket socket, unsigne
     res.keep_alive(req.keep_alive());
     {
       std::lock_guard lock(s->mutex);
-      s->calls.push_back({method, authorization, content_type, args, std::chrono::steady_clock::now()});
       auto limit = s->rate_limits.find(method);
       auto failure = s->failures.find(method);
       if (limit != s->rate_limits.end() && limit->second.first > 0) {
@@ -290,6 +289,8 @@ asio::awaitable<void> serve(SlackEmulator::State* s, tcp::socket socket, unsigne
         res.result(http::status::not_found);
         res.body() = "not found";
       }
+      s->calls.push_back({method, authorization, content_type, args, std::chrono::steady_clock::now(),
+                          static_cast<int>(res.result_int())});
     }
     res.prepare_payload();
     co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));

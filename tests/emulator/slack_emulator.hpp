@@ -22,6 +22,7 @@ struct ApiCall {
   std::string content_type;
   nlohmann::json args;  // the JSON body, or the form fields as strings
   std::chrono::steady_clock::time_point at;
+  int http_status = 200;  // what the emulator answered: 429, 503… when a fault was switched on
 };
 
 struct EmulatedUser {
