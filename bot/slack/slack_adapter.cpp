@@ -16,6 +16,8 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <deque>
 
+#include "bot/net/tls.hpp"
+
 namespace tend::slack {
 
 namespace asio = boost::asio;
@@ -163,11 +165,7 @@ SlackAdapter::SlackAdapter(asio::any_io_executor executor, SlackOptions options)
       bot_api_(executor, options_.api_url, options_.bot_token),
       app_api_(executor, options_.api_url, options_.app_token),
       delivery_(bot_api_),
-      tls_(asio::ssl::context::tls_client),
-      wake_timer_(executor) {
-  tls_.set_default_verify_paths();
-  tls_.set_verify_mode(asio::ssl::verify_peer);
-}
+      wake_timer_(executor) {}
 
 SlackAdapter::~SlackAdapter() = default;
 
@@ -232,8 +230,8 @@ asio::awaitable<void> SlackAdapter::open_connection() {
 
   std::shared_ptr<Connection> connection;
   if (url->tls)
-    connection = std::make_shared<WsConnection<beast::ssl_stream<beast::tcp_stream>>>(next_connection_id_++,
-                                                                                      executor_, tls_);
+    connection = std::make_shared<WsConnection<beast::ssl_stream<beast::tcp_stream>>>(
+        next_connection_id_++, executor_, net::client_tls());
   else
     connection = std::make_shared<WsConnection<beast::tcp_stream>>(next_connection_id_++, executor_);
   co_await connection->open(*url, options_.silent_after);

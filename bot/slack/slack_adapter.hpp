@@ -9,7 +9,6 @@
 // not even a pong, for `silent_after` is replaced.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
@@ -82,7 +81,6 @@ class SlackAdapter final : public platform::Adapter {
   WebApi bot_api_;
   WebApi app_api_;
   Delivery delivery_;
-  boost::asio::ssl::context tls_;
   boost::asio::steady_timer wake_timer_;
   bool woken_ = false;
   bool stopping_ = false;

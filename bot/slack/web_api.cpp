@@ -13,6 +13,8 @@
 #include <boost/beast/ssl.hpp>
 #include <random>
 
+#include "bot/net/tls.hpp"
+
 namespace tend::slack {
 
 namespace asio = boost::asio;
@@ -91,12 +93,10 @@ struct WebApi::Connection {
 };
 
 WebApi::WebApi(asio::any_io_executor executor, const std::string& base, std::string token)
-    : executor_(executor), token_(std::move(token)), tls_(asio::ssl::context::tls_client) {
+    : executor_(executor), token_(std::move(token)) {
   auto parsed = Url::parse(base);
   if (!parsed) throw std::invalid_argument("the Slack API base must start with https:// or http://");
   base_ = *parsed;
-  tls_.set_default_verify_paths();
-  tls_.set_verify_mode(asio::ssl::verify_peer);
 }
 
 WebApi::~WebApi() = default;
@@ -132,7 +132,7 @@ asio::awaitable<ApiResult> WebApi::exchange(const Url& url, const std::string& t
         asio::ip::tcp::resolver resolver(executor_);
         auto endpoints = co_await resolver.async_resolve(url.host, url.port, asio::use_awaitable);
         if (url.tls) {
-          conn->secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor_, tls_);
+          conn->secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor_, net::client_tls());
           if (!SSL_set_tlsext_host_name(conn->secure->native_handle(), url.host.c_str()))
             throw beast::system_error(
                 beast::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()));

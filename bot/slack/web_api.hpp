@@ -4,7 +4,6 @@
 // thread: connections are taken from and returned to a small idle pool, no locks.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -75,7 +74,6 @@ class WebApi {
   boost::asio::any_io_executor executor_;
   Url base_;
   std::string token_;
-  boost::asio::ssl::context tls_;
   std::vector<std::unique_ptr<Connection>> idle_;
   std::map<std::string, std::string> dm_channels_;
   int connections_opened_ = 0;
