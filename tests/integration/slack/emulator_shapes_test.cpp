@@ -11,8 +11,10 @@
 
 #include "bot/slack/web_api.hpp"
 #include "tests/emulator/slack_emulator.hpp"
+#include "tests/integration/slack/run_to_completion.hpp"
 
 using namespace tend;
+using testing::run;
 using json = nlohmann::json;
 
 namespace {
@@ -69,14 +71,6 @@ std::vector<std::string> strangers(const json& ours, std::initializer_list<json>
   std::vector<std::string> out;
   strangers(ours, pointers, "", out);
   return out;
-}
-
-template <class T>
-T run(boost::asio::io_context& io, boost::asio::awaitable<T> task) {
-  auto future = boost::asio::co_spawn(io, std::move(task), boost::asio::use_future);
-  io.restart();
-  io.run();
-  return future.get();
 }
 
 }  // namespace

@@ -8,22 +8,14 @@
 #include "bot/slack/codec.hpp"
 #include "bot/slack/web_api.hpp"
 #include "tests/emulator/slack_emulator.hpp"
+#include "tests/integration/slack/run_to_completion.hpp"
 
 using namespace tend;
+using testing::run;
 using namespace tend::slack;
 using Catch::Contains;
 
-namespace {
-
-template <class T>
-T run(boost::asio::io_context& io, boost::asio::awaitable<T> task) {
-  auto future = boost::asio::co_spawn(io, std::move(task), boost::asio::use_future);
-  io.restart();
-  io.run();
-  return future.get();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("a call reaches Slack with the bot token in the header and a JSON body") {
   emulator::SlackEmulator slack;
