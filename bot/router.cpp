@@ -220,18 +220,7 @@ Reply Router::action_reply(const platform::Action& action,
 
 Message Router::home_reply(const platform::Origin& origin,
                            const std::optional<platform::UserProfile>& profile, Effects& effects) {
-  return run(
-      origin, profile, "home",
-      [&](commands::Context& ctx) {
-        std::string text = "*Hello, " + ctx.caller.display_name + "*\n";
-        auto latest = storage::Checkins(db_).latest(ctx.caller.id, 1);
-        text += latest.empty() ? "You haven't checked in yet.\n"
-                               : "Your last check-in: " + commands::score_text(latest.front().score) + ", " +
-                                     commands::ago(latest.front().at, ctx.now()) + ".\n";
-        text += "\n" + registry_.help(ctx.caller.kind);
-        return Reply{text, {}, {}};
-      },
-      effects);
+  return run(origin, profile, "home", commands::home, effects);
 }
 
 boost::asio::awaitable<std::optional<platform::UserProfile>> Router::profile_if_new(

@@ -1,5 +1,8 @@
 #pragma once
 // Each command family registers its subcommands and buttons in the one Registry.
+#include <optional>
+#include <string>
+
 #include "commands/registry.hpp"
 #include "storage/roles.hpp"
 
@@ -24,6 +27,11 @@ void send_boundaries_now(Services& services, const storage::Person& person, cons
 // Daily upkeep (note retention, the bounded window of handled delivery ids); idempotent.
 void schedule_housekeeping(Services& services);
 Reply tend_mydata(Context& ctx, std::string_view args);
+// The caller's next supervision ("Thu 4 Jun 14:00 (45 min) with sam"), if one is booked.
+std::optional<std::string> next_supervision(Context& ctx);
+// A person's home screen (Slack's App Home): their next supervision, last check-in and the
+// commands their role may use.
+Reply home(Context& ctx);
 Reply tend_forget(Context& ctx, std::string_view args);
 
 // Every family Tend ships, in the order /tend help lists them.

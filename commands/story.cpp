@@ -93,7 +93,8 @@ Reply log_story(Context& ctx, std::string_view args) {
   const auto gentle_after = settings.duration("story.volunteer_followup");
   const auto gentle = config::add_local(at, gentle_after, volunteer_zone);
   if (gentle >= ctx.now() - kPastFollowupGrace)
-    ctx.schedule("story.volunteer", gentle, {{"story", id}, {"offset", gentle_after.count()}}, key + "volunteer");
+    ctx.schedule("story.volunteer", gentle, {{"story", id}, {"offset", gentle_after.count()}},
+                 key + "volunteer");
 
   const bool future = at > ctx.now();
   if (future) {

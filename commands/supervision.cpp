@@ -43,6 +43,20 @@ void schedule_gap_check(Services& s, const storage::Person& volunteer, Instant f
              {{"person", volunteer.id}}, "gap:" + std::to_string(volunteer.id), /*replace_existing=*/true);
 }
 
+}  // namespace
+
+std::optional<std::string> next_supervision(Context& ctx) {
+  storage::Supervision sup(ctx.db);
+  const auto upcoming = ctx.caller.is_staff() ? sup.upcoming_for_staff(ctx.caller.id, ctx.now())
+                                              : sup.upcoming_for_volunteer(ctx.caller.id, ctx.now());
+  if (upcoming.empty()) return std::nullopt;
+  const auto& next = upcoming.front();
+  const auto other = ctx.caller.is_staff() ? next.volunteer_id : next.slot.staff_id;
+  return slot_text(ctx, next.slot, ctx.caller) + " with " + person(ctx, other).display_name;
+}
+
+namespace {
+
 Reply overview(Context& ctx, std::string_view) {
   storage::Supervision sup(ctx.db);
   std::string text;

@@ -276,4 +276,16 @@ void add_tend(Registry& registry) {
       }});
 }
 
+Reply home(Context& ctx) {
+  std::string text = "*Hello, " + ctx.caller.display_name + "*\n";
+  const auto next = next_supervision(ctx);
+  text += next ? "Your next supervision: " + *next + ".\n" : "No supervision booked.\n";
+  const auto latest = storage::Checkins(ctx.db).latest(ctx.caller.id, 1);
+  text += latest.empty() ? "You haven't checked in yet.\n"
+                         : "Your last check-in: " + score_text(latest.front().score) + ", " +
+                               ago(latest.front().at, ctx.now()) + ".\n";
+  text += "\n" + ctx.registry.help(ctx.caller.kind);
+  return Reply{text, {}, {}};
+}
+
 }  // namespace tend::commands

@@ -184,6 +184,18 @@ TEST_CASE(
   REQUIRE(eventually([&] { return !w.slack.calls("response_url").empty(); }));
   CHECK_THAT(w.slack.calls("response_url").back().args.value("text", ""),
              Contains("Booked: ") && Contains("with sam (booking #1)"));
+  // Both sides' App Home shows the booking, each in their own time zone: sam offered 14:00 in
+  // London; bo, in New York, sees it four or five hours earlier.
+  auto home_of = [&](const std::string& user) {
+    const auto calls_before = w.slack.calls("views.publish").size();
+    REQUIRE(w.slack.wait_for_ack(w.slack.send_home_opened(user), 10s));
+    REQUIRE(eventually([&] { return w.slack.calls("views.publish").size() > calls_before; }));
+    return w.slack.calls("views.publish").back().args["view"].dump();
+  };
+  CHECK_THAT(home_of("USAM"), Contains("Your next supervision: ") && Contains("14:00 (45 min) with bo"));
+  const auto bo_home = home_of("UBO");
+  CHECK_THAT(bo_home, Contains("Your next supervision: ") && Contains("(45 min) with sam"));
+  CHECK_THAT(bo_home, Contains("09:00 (45 min)") || Contains("10:00 (45 min)"));
   // The same slot from the command, by someone else: a clear no.
   w.slack.set_user("UCY", {"cy", "Cy Ames", "Europe/London"});
   CHECK_THAT(w.reply("UADA", "/tend", "admin supervisor <@UCY|cy> <@USAM|sam>"), Contains("cy"));
