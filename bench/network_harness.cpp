@@ -109,13 +109,12 @@ class Load {
   std::atomic<int> redeliveries_{0};
 };
 
-std::size_t connections_opened(const emulator::SlackEmulator& slack) {
-  return slack.calls("apps.connections.open").size();
+int connections_opened(const emulator::SlackEmulator& slack) {
+  return slack.sockets_opened();
 }
 
 // From the fault to a new connection that has acknowledged a new command.
-double seconds_to_recover(emulator::SlackEmulator& slack, std::size_t opened_before,
-                          steady_clock::time_point since) {
+double seconds_to_recover(emulator::SlackEmulator& slack, int opened_before, steady_clock::time_point since) {
   while (!(connections_opened(slack) > opened_before && slack.open_sockets() == 1)) {
     if (steady_clock::now() - since > 120s) return -1;
     std::this_thread::sleep_for(1ms);

@@ -45,8 +45,9 @@ struct SlackEmulator::State {
   std::map<std::string, EmulatedUser> users;
   int connections = 0;
   std::vector<std::shared_ptr<WsSession>> sockets;  // only touched on the io thread
-  int open_sockets = 0, max_open_sockets = 0;       // mirrored under the mutex
-  std::vector<int> stalled_fds;  // io thread only: sockets kept open and never served again
+  int sockets_opened = 0;
+  int open_sockets = 0, max_open_sockets = 0;  // mirrored under the mutex
+  std::vector<int> stalled_fds;                // io thread only: sockets kept open and never served again
   bool refuse_sockets = false;
   std::map<std::string, std::vector<json>> acks;
   std::map<std::string, std::string> sent_envelopes;  // envelope id -> frame
@@ -203,6 +204,10 @@ asio::awaitable<void> serve_socket(SlackEmulator::State* s, beast::tcp_stream st
   co_await session->ws.async_accept(req, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return;
   s->sockets.push_back(session);
+  {
+    std::lock_guard lock(s->mutex);
+    ++s->sockets_opened;
+  }
   set_open(*s);
   const json hello{
       {"type", "hello"},
@@ -408,6 +413,11 @@ void send_envelope(SlackEmulator::State& s, const std::string& envelope_id, cons
 int SlackEmulator::open_sockets() const {
   std::lock_guard lock(state_->mutex);
   return state_->open_sockets;
+}
+
+int SlackEmulator::sockets_opened() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->sockets_opened;
 }
 
 int SlackEmulator::max_open_sockets() const {

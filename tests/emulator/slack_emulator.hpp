@@ -57,6 +57,8 @@ class SlackEmulator {
   // Socket Mode. Envelopes go to the oldest open socket, as real-shaped JSON text frames.
   int open_sockets() const;
   int max_open_sockets() const;
+  // WebSocket connections accepted so far (an apps.connections.open call only asks for one).
+  int sockets_opened() const;
   bool wait_for_sockets(int count, std::chrono::milliseconds timeout) const;
   // Returns the envelope id.
   std::string send_slash_command(const std::string& user_id, const std::string& command,
