@@ -1,5 +1,10 @@
 #include "bot/net/tls.hpp"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <boost/asio/ssl/host_name_verification.hpp>
+
 namespace tend::net {
 
 boost::asio::ssl::context& client_tls() {
@@ -10,6 +15,13 @@ boost::asio::ssl::context& client_tls() {
     return context;
   }();
   return tls;
+}
+
+void expect_host(boost::beast::ssl_stream<boost::beast::tcp_stream>& stream, const std::string& host) {
+  if (!SSL_set_tlsext_host_name(stream.native_handle(), host.c_str()))
+    throw boost::system::system_error(boost::system::error_code(static_cast<int>(::ERR_get_error()),
+                                                                boost::asio::error::get_ssl_category()));
+  stream.set_verify_callback(boost::asio::ssl::host_name_verification(host));
 }
 
 }  // namespace tend::net

@@ -1,6 +1,5 @@
 #include "bot/slack/slack_adapter.hpp"
 
-#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -8,7 +7,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
@@ -81,10 +79,7 @@ class WsConnection final : public SlackAdapter::Connection {
     // An ack is one small frame that must leave at once, not wait for Nagle's algorithm.
     tcp.socket().set_option(asio::ip::tcp::no_delay(true));
     if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
-      if (!SSL_set_tlsext_host_name(ws_.next_layer().native_handle(), url.host.c_str()))
-        throw beast::system_error(
-            beast::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()));
-      ws_.next_layer().set_verify_callback(asio::ssl::host_name_verification(url.host));
+      net::expect_host(ws_.next_layer(), url.host);
       co_await ws_.next_layer().async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
     }
     tcp.expires_never();
@@ -128,9 +123,18 @@ class WsConnection final : public SlackAdapter::Connection {
   beast::flat_buffer buffer_;
 };
 
-// Sends queued frames one at a time; when the queue is empty and the connection is retiring
-// with nothing in flight, closes it properly.
-asio::awaitable<void> drain(std::shared_ptr<SlackAdapter::Connection> connection) {
+// A retiring connection closes properly once nothing is in flight and nothing waits to be sent.
+void close_if_idle(const std::shared_ptr<SlackAdapter::Connection>& connection,
+                   asio::any_io_executor executor) {
+  if (!connection->retiring || connection->in_flight > 0 || connection->writing || connection->closing)
+    return;
+  connection->closing = true;
+  asio::co_spawn(executor, connection->close(), asio::detached);
+}
+
+// Sends queued frames one at a time, then closes the connection if it is retiring and idle.
+asio::awaitable<void> drain(std::shared_ptr<SlackAdapter::Connection> connection,
+                            asio::any_io_executor executor) {
   while (!connection->outgoing.empty()) {
     const auto frame = std::move(connection->outgoing.front());
     connection->outgoing.pop_front();
@@ -143,10 +147,7 @@ asio::awaitable<void> drain(std::shared_ptr<SlackAdapter::Connection> connection
     }
   }
   connection->writing = false;
-  if (connection->retiring && connection->in_flight == 0 && !connection->closing) {
-    connection->closing = true;
-    co_await connection->close();
-  }
+  close_if_idle(connection, executor);
 }
 
 void send_frame(const std::shared_ptr<SlackAdapter::Connection>& connection, std::string frame,
@@ -154,7 +155,7 @@ void send_frame(const std::shared_ptr<SlackAdapter::Connection>& connection, std
   connection->outgoing.push_back(std::move(frame));
   if (connection->writing || connection->closing) return;
   connection->writing = true;
-  asio::co_spawn(executor, drain(connection), asio::detached);
+  asio::co_spawn(executor, drain(connection, executor), asio::detached);
 }
 
 }  // namespace
@@ -253,7 +254,7 @@ asio::awaitable<void> SlackAdapter::open_connection() {
 void SlackAdapter::retire(const std::shared_ptr<Connection>& connection) {
   if (connection->retiring) return;
   connection->retiring = true;
-  close_if_idle(connection);
+  close_if_idle(connection, executor_);
   // In-flight work that never finishes must not keep a socket open for ever.
   connection->drain_deadline = std::make_unique<asio::steady_timer>(executor_, options_.drain_timeout);
   connection->drain_deadline->async_wait([connection](const beast::error_code& ec) {
@@ -262,13 +263,6 @@ void SlackAdapter::retire(const std::shared_ptr<Connection>& connection) {
       connection->abort();
     }
   });
-}
-
-void SlackAdapter::close_if_idle(const std::shared_ptr<Connection>& connection) {
-  if (!connection->retiring || connection->in_flight > 0 || connection->writing || connection->closing)
-    return;
-  connection->closing = true;
-  asio::co_spawn(executor_, connection->close(), asio::detached);
 }
 
 void SlackAdapter::on_disconnect(const std::shared_ptr<Connection>& connection, const std::string& reason) {
@@ -341,12 +335,17 @@ asio::awaitable<void> SlackAdapter::answer(const std::string& user_id, const std
 
 namespace {
 
-// The router's part of an envelope, when it has one that can share a transaction.
-std::optional<platform::Inbound> routed(const Envelope& envelope) {
+// Slash commands, button presses and form submissions go to the router; the rest (App Home,
+// envelopes Tend ignores) only need an ack.
+bool routed(const Envelope& envelope) {
+  return !std::holds_alternative<HomeOpened>(envelope.inbound) &&
+         !std::holds_alternative<Ignored>(envelope.inbound);
+}
+
+platform::Inbound router_part(const Envelope& envelope) {
   if (const auto* slash = std::get_if<SlashCommand>(&envelope.inbound)) return slash->command;
   if (const auto* press = std::get_if<BlockAction>(&envelope.inbound)) return press->action;
-  if (const auto* submission = std::get_if<ViewSubmission>(&envelope.inbound)) return submission->action;
-  return std::nullopt;
+  return std::get<ViewSubmission>(envelope.inbound).action;
 }
 
 }  // namespace
@@ -375,7 +374,7 @@ asio::awaitable<void> SlackAdapter::handle_pending() {
 
     std::vector<platform::Inbound> items;
     for (const auto& [connection, envelope] : batch)
-      if (auto item = routed(envelope)) items.push_back(std::move(*item));
+      if (routed(envelope)) items.push_back(router_part(envelope));
     std::optional<std::vector<Reply>> replies;
     if (!items.empty()) {
       try {
@@ -389,20 +388,19 @@ asio::awaitable<void> SlackAdapter::handle_pending() {
     std::size_t next_reply = 0;
     for (auto& [connection, envelope] : batch) {
       std::optional<Reply> reply;
-      const bool is_routed = routed(envelope).has_value();
-      if (is_routed && replies) reply = (*replies)[next_reply++];
-      asio::co_spawn(executor_, respond(connection, std::move(envelope), std::move(reply), is_routed),
-                     asio::detached);
+      if (routed(envelope) && replies) reply = (*replies)[next_reply++];
+      asio::co_spawn(executor_, respond(connection, std::move(envelope), std::move(reply)), asio::detached);
     }
   }
   handling_ = false;
 }
 
 asio::awaitable<void> SlackAdapter::respond(std::shared_ptr<Connection> connection, Envelope envelope,
-                                            std::optional<Reply> reply, bool routed) {
+                                            std::optional<Reply> reply) {
   std::optional<json> ack_payload;
   std::function<asio::awaitable<void>()> after_ack;
-  if (!routed || reply) {
+  // A routed envelope without a reply was not kept: no ack, so Slack delivers it again.
+  if (!routed(envelope) || reply) {
     if (auto* slash = std::get_if<SlashCommand>(&envelope.inbound)) {
       bool modal_open = false;
       if (reply->form && !slash->trigger_id.empty()) {
@@ -440,7 +438,7 @@ asio::awaitable<void> SlackAdapter::respond(std::shared_ptr<Connection> connecti
     send_frame(connection, encode_ack(envelope.envelope_id, ack_payload), executor_);
   }
   --connection->in_flight;
-  close_if_idle(connection);
+  close_if_idle(connection, executor_);
   if (after_ack) {
     try {
       co_await after_ack();

@@ -66,12 +66,11 @@ class SlackAdapter final : public platform::Adapter {
   void receive(const std::shared_ptr<Connection>& connection, Envelope envelope);
   boost::asio::awaitable<void> handle_pending();
   boost::asio::awaitable<void> respond(std::shared_ptr<Connection> connection, Envelope envelope,
-                                       std::optional<Reply> reply, bool routed);
+                                       std::optional<Reply> reply);
   boost::asio::awaitable<void> answer(const std::string& user_id, const std::string& response_url,
                                       const Message& reply);
   void on_disconnect(const std::shared_ptr<Connection>& connection, const std::string& reason);
   void retire(const std::shared_ptr<Connection>& connection);
-  void close_if_idle(const std::shared_ptr<Connection>& connection);
   int live_connections() const;
   void wake();
   boost::asio::awaitable<void> sleep(std::chrono::milliseconds at_most);

@@ -1,11 +1,9 @@
 #include "bot/slack/web_api.hpp"
 
-#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -133,10 +131,7 @@ asio::awaitable<ApiResult> WebApi::exchange(const Url& url, const std::string& t
         auto endpoints = co_await resolver.async_resolve(url.host, url.port, asio::use_awaitable);
         if (url.tls) {
           conn->secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor_, net::client_tls());
-          if (!SSL_set_tlsext_host_name(conn->secure->native_handle(), url.host.c_str()))
-            throw beast::system_error(
-                beast::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()));
-          conn->secure->set_verify_callback(asio::ssl::host_name_verification(url.host));
+          net::expect_host(*conn->secure, url.host);
           conn->lowest().expires_after(kIoTimeout);
           co_await conn->lowest().async_connect(endpoints, asio::use_awaitable);
           co_await conn->secure->async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
