@@ -109,7 +109,7 @@ class RecordingAdapter final : public platform::Adapter {
     received.push_back(system_clock::now());
     co_return platform::SendResult{};
   }
-  boost::asio::awaitable<std::optional<platform::UserProfile>> lookup_user(const std::string&) override {
+  boost::asio::awaitable<std::optional<platform::UserProfile>> lookup_user(std::string) override {
     co_return std::nullopt;
   }
 };

@@ -131,11 +131,7 @@ int serve(Mode mode, const config::FileConfig& config, std::istream& in, std::os
   router.on_outbox_written([&] { sender->wake(); });
   router.on_jobs_scheduled([&] { scheduler.wake(); });
   scheduler.on_outbox_written([&] { sender->wake(); });
-  // A coroutine lambda, so user_id lives in its frame for as long as the lookup runs.
-  router.set_profile_lookup(
-      [&](std::string user_id) -> boost::asio::awaitable<std::optional<platform::UserProfile>> {
-        co_return co_await adapter->lookup_user(user_id);
-      });
+  router.set_profile_lookup([&](std::string user_id) { return adapter->lookup_user(std::move(user_id)); });
 
   int exit_code = 0;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);

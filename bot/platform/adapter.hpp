@@ -81,7 +81,8 @@ class Adapter {
   virtual void stop() = 0;
   // Delivers one message; never throws for platform errors, it reports them in the result.
   virtual boost::asio::awaitable<SendResult> send(const Recipient&, const Message&) = 0;
-  virtual boost::asio::awaitable<std::optional<UserProfile>> lookup_user(const std::string& user_id) = 0;
+  // By value: the lookup suspends, and must own the id for as long as it runs.
+  virtual boost::asio::awaitable<std::optional<UserProfile>> lookup_user(std::string user_id) = 0;
 };
 
 }  // namespace tend::platform

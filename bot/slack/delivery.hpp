@@ -14,8 +14,8 @@ class Delivery {
  public:
   explicit Delivery(WebApi& api) : api_(api) {}
   boost::asio::awaitable<platform::SendResult> send(const platform::Recipient& to, const Message& message);
-  boost::asio::awaitable<std::optional<platform::UserProfile>> lookup_user(const std::string& user_id) {
-    return api_.user_profile(user_id);
+  boost::asio::awaitable<std::optional<platform::UserProfile>> lookup_user(std::string user_id) {
+    co_return co_await api_.user_profile(user_id);
   }
 
  private:

@@ -50,9 +50,8 @@ class SlackAdapter final : public platform::Adapter {
                                                     const Message& message) override {
     return delivery_.send(to, message);
   }
-  boost::asio::awaitable<std::optional<platform::UserProfile>> lookup_user(
-      const std::string& user_id) override {
-    return bot_api_.user_profile(user_id);
+  boost::asio::awaitable<std::optional<platform::UserProfile>> lookup_user(std::string user_id) override {
+    co_return co_await bot_api_.user_profile(user_id);
   }
 
   class Connection;

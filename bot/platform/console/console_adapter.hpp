@@ -39,7 +39,7 @@ class ConsoleAdapter final : public Adapter {
   boost::asio::awaitable<void> run(Dispatcher& dispatcher) override;
   void stop() override;
   boost::asio::awaitable<SendResult> send(const Recipient& to, const Message& message) override;
-  boost::asio::awaitable<std::optional<UserProfile>> lookup_user(const std::string&) override {
+  boost::asio::awaitable<std::optional<UserProfile>> lookup_user(std::string) override {
     co_return std::nullopt;
   }
 

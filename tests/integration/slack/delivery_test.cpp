@@ -26,8 +26,8 @@ class SendOnly final : public platform::Adapter {
                                                     const Message& m) override {
     return delivery_.send(to, m);
   }
-  boost::asio::awaitable<std::optional<platform::UserProfile>> lookup_user(const std::string& id) override {
-    return delivery_.lookup_user(id);
+  boost::asio::awaitable<std::optional<platform::UserProfile>> lookup_user(std::string id) override {
+    return delivery_.lookup_user(std::move(id));
   }
 
  private:

@@ -40,7 +40,7 @@ class ScriptedPlatform final : public platform::Adapter {
     answers.pop_front();
     co_return next;
   }
-  boost::asio::awaitable<std::optional<platform::UserProfile>> lookup_user(const std::string&) override {
+  boost::asio::awaitable<std::optional<platform::UserProfile>> lookup_user(std::string) override {
     co_return std::nullopt;
   }
 };
