@@ -122,15 +122,16 @@ void Transaction::commit() {
   open_ = false;
 }
 
+// Savepoints open and close once per command: their statements are prepared once, like the rest.
 Savepoint::Savepoint(Database& db) : db_(db) {
-  db_.sql().exec("SAVEPOINT tend_command");
+  db_.statement("SAVEPOINT tend_command").exec();
 }
 
 Savepoint::~Savepoint() {
   if (open_) {
     try {
-      db_.sql().exec("ROLLBACK TO tend_command");
-      db_.sql().exec("RELEASE tend_command");
+      db_.statement("ROLLBACK TO tend_command").exec();
+      db_.statement("RELEASE tend_command").exec();
     } catch (...) {
       // The enclosing transaction is then unusable: its commit fails and nothing is acknowledged.
     }
@@ -138,7 +139,7 @@ Savepoint::~Savepoint() {
 }
 
 void Savepoint::release() {
-  db_.sql().exec("RELEASE tend_command");
+  db_.statement("RELEASE tend_command").exec();
   open_ = false;
 }
 
