@@ -27,12 +27,12 @@ void send_boundaries_now(Services& services, const storage::Person& person, cons
 // Daily upkeep (note retention, the bounded window of handled delivery ids); idempotent.
 void schedule_housekeeping(Services& services);
 Reply tend_mydata(Context& ctx, std::string_view args);
+Reply tend_forget(Context& ctx, std::string_view args);
 // The caller's next supervision ("Thu 4 Jun 14:00 (45 min) with sam"), if one is booked.
 std::optional<std::string> next_supervision(Context& ctx);
 // A person's home screen (Slack's App Home): their next supervision, last check-in and the
 // commands their role may use.
 Reply home(Context& ctx);
-Reply tend_forget(Context& ctx, std::string_view args);
 
 // Every family Tend ships, in the order /tend help lists them.
 inline void add_all(Registry& registry) {

@@ -25,6 +25,13 @@ std::string person_line(Context& ctx, const std::optional<int64_t>& id) {
   return p ? p->display_name : "none";
 }
 
+// "4/5, 2 days ago", or nullopt before the first check-in.
+std::optional<std::string> last_checkin(Context& ctx, const storage::Person& person) {
+  const auto latest = storage::Checkins(ctx.db).latest(person.id, 1);
+  if (latest.empty()) return std::nullopt;
+  return score_text(latest.front().score) + ", " + ago(latest.front().at, ctx.now());
+}
+
 Reply me(Context& ctx, std::string_view) {
   const auto& p = ctx.caller;
   const auto* zone = ctx.zone_of(p);
@@ -34,11 +41,7 @@ Reply me(Context& ctx, std::string_view) {
       "• Time zone: " + std::string(zone->name()) + (p.zone.empty() ? " (the workspace default)" : "") + "\n";
   if (p.on_break(ctx.now()))
     text += "• On a break until " + config::format_local(*p.on_break_until, zone) + "\n";
-  auto latest = storage::Checkins(ctx.db).latest(p.id, 1);
-  text += "• Last check-in: " +
-          (latest.empty() ? std::string("none yet")
-                          : score_text(latest.front().score) + ", " + ago(latest.front().at, ctx.now())) +
-          "\n";
+  text += "• Last check-in: " + last_checkin(ctx, p).value_or("none yet") + "\n";
   if (p.is_staff()) {
     auto volunteers = storage::People(ctx.db).supervised_by(p.id);
     text += "• Volunteers you supervise: " + std::to_string(volunteers.size()) + "\n";
@@ -280,10 +283,8 @@ Reply home(Context& ctx) {
   std::string text = "*Hello, " + ctx.caller.display_name + "*\n";
   const auto next = next_supervision(ctx);
   text += next ? "Your next supervision: " + *next + ".\n" : "No supervision booked.\n";
-  const auto latest = storage::Checkins(ctx.db).latest(ctx.caller.id, 1);
-  text += latest.empty() ? "You haven't checked in yet.\n"
-                         : "Your last check-in: " + score_text(latest.front().score) + ", " +
-                               ago(latest.front().at, ctx.now()) + ".\n";
+  const auto last = last_checkin(ctx, ctx.caller);
+  text += last ? "Your last check-in: " + *last + ".\n" : "You haven't checked in yet.\n";
   text += "\n" + ctx.registry.help(ctx.caller.kind);
   return Reply{text, {}, {}};
 }

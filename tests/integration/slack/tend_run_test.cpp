@@ -121,10 +121,10 @@ TEST_CASE(
   const auto published = w.slack.calls("views.publish").front().args;
   CHECK(published.value("user_id", "") == "UBO");
   CHECK(published["view"]["type"] == "home");
-  CHECK_THAT(published["view"].dump(), Contains("/checkin"));
+  CHECK_THAT(published["view"].dump(), Contains("/checkin") && Contains("Your last check-in: 5/5"));
 
   // Replies use the person's Slack name and zone, looked up once.
-  CHECK_THAT(w.reply("UBO", "/tend", "me"), Contains("America/New_York"));
+  CHECK_THAT(w.reply("UBO", "/tend", "me"), Contains("America/New_York") && Contains("Last check-in: 5/5"));
 
   const auto log = w.log();
   CHECK_THAT(log, !Contains("rough day") && !Contains("first week"));
