@@ -28,14 +28,6 @@ namespace {
 
 constexpr int kVolunteers = 20;
 
-std::unique_ptr<testing::ChildProcess> start(const std::filesystem::path& dir,
-                                             emulator::SlackEmulator& slack) {
-  auto tend = std::make_unique<testing::ChildProcess>(dir, std::vector<std::string>{TEND_BINARY, "run"},
-                                                      bench::tend_environment(slack));
-  if (!slack.wait_for_sockets(1, 30s)) throw std::runtime_error("Tend did not connect:\n" + tend->log());
-  return tend;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -51,7 +43,7 @@ int main(int argc, char** argv) {
   std::map<std::string, std::string> note_of;  // envelope id -> note
   int killed_mid_burst = 0;
   for (int round = 0; round < rounds; ++round) {
-    auto tend = start(dir, slack);
+    auto tend = bench::start_tend(dir, slack);
     if (round == 0) slack.send_slash_command("UADA", "/tend", "help");
     // Chunks of 20 every 2 ms: a burst of 400 takes about 40 ms to send, and the kill lands
     // anywhere from before the first command to after the last ack.
@@ -87,7 +79,7 @@ int main(int argc, char** argv) {
   }
 
   // A last, clean run: what was queued is delivered; wait until nothing more arrives.
-  auto tend = start(dir, slack);
+  auto tend = bench::start_tend(dir, slack);
   for (std::size_t before = 0;;) {
     std::this_thread::sleep_for(2s);
     const auto now = slack.calls("chat.postMessage").size();

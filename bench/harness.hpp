@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -60,6 +62,17 @@ inline std::vector<std::string> tend_environment(const emulator::SlackEmulator& 
                                                  const std::string& log_level = "warn") {
   return {"SLACK_APP_TOKEN=xapp-emulator", "SLACK_BOT_TOKEN=xoxb-emulator",
           "TEND_SLACK_API_URL=" + slack.api_base(), "TEND_LOG_LEVEL=" + log_level, "TEND_ADMINS=UADA"};
+}
+
+// Starts `tend run` against the emulator in `dir` and waits for its Socket Mode connection.
+inline std::unique_ptr<testing::ChildProcess> start_tend(const std::filesystem::path& dir,
+                                                         emulator::SlackEmulator& slack,
+                                                         const std::string& log_level = "warn") {
+  auto tend = std::make_unique<testing::ChildProcess>(dir, std::vector<std::string>{TEND_BINARY, "run"},
+                                                      tend_environment(slack, log_level));
+  if (!slack.wait_for_sockets(1, std::chrono::seconds(30)))
+    throw std::runtime_error("Tend did not connect:\n" + tend->log());
+  return tend;
 }
 
 inline void add_people(emulator::SlackEmulator& slack, int volunteers) {

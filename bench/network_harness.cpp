@@ -55,9 +55,10 @@ class Load {
       ++waiting;
       if (now - delivery.last < older_than) continue;
       try {
-        const auto id = delivery.ids.empty() ? std::string() : delivery.ids.back();
-        delivery.ids.push_back(id.empty() ? slack_.send(delivery.envelope)
-                                          : slack_.redeliver(delivery.ids.front(), /*new_envelope_id=*/true));
+        // Never sent (no socket at the time): send it now; sent but unanswered: as Slack retries.
+        delivery.ids.push_back(delivery.ids.empty()
+                                   ? slack_.send(delivery.envelope)
+                                   : slack_.redeliver(delivery.ids.front(), /*new_envelope_id=*/true));
         ++redeliveries_;
       } catch (const std::exception&) {
         // No socket at the moment: Slack holds it too.
@@ -138,11 +139,7 @@ int main(int argc, char** argv) {
   emulator::SlackEmulator slack;
   bench::add_people(slack, kVolunteers);
   const auto dir = bench::fresh_directory("network");
-  testing::ChildProcess tend(dir, {TEND_BINARY, "run"}, bench::tend_environment(slack));
-  if (!slack.wait_for_sockets(1, 30s)) {
-    std::cerr << "Tend did not connect:\n" << tend.log();
-    return 1;
-  }
+  const auto tend = bench::start_tend(dir, slack);
   slack.wait_for_ack(slack.send_slash_command("UADA", "/tend", "help"), 10s);
 
   Load load(slack);
@@ -152,7 +149,6 @@ int main(int argc, char** argv) {
   struct Fault {
     std::string name;
     std::function<void()> inject;
-    std::function<void()> end = [] {};
   };
   const std::vector<Fault> faults{
       {"socket dropped", [&] { slack.drop_sockets(); }},
@@ -198,7 +194,7 @@ int main(int argc, char** argv) {
 
   // Reconnects: descriptors and memory before and after.
   std::cerr << reconnects << " reconnects\n";
-  const auto pid = tend.pid();
+  const auto pid = tend->pid();
   const int fds_before = bench::open_descriptors(pid);
   const double rss_before = bench::status_mib(pid, "VmRSS");
   const auto reconnect_start = steady_clock::now();
@@ -213,8 +209,8 @@ int main(int argc, char** argv) {
   const int fds_after = bench::open_descriptors(pid);
   const double rss_after = bench::status_mib(pid, "VmRSS");
 
-  tend.signal(SIGTERM);
-  const auto exit_code = tend.wait(30s);
+  tend->signal(SIGTERM);
+  const auto exit_code = tend->wait(30s);
 
   SQLite::Database db((dir / "data" / "tend.db").string(), SQLite::OPEN_READONLY);
   std::map<std::string, int> stored;

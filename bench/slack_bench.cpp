@@ -62,27 +62,21 @@ std::vector<json> commands(emulator::SlackEmulator& slack, int count, int& next)
 
 Figures run_once(const std::string& bot, int burst, int steady_seconds) {
   emulator::SlackEmulator slack;
-  for (int u = 0; u < kUsers; ++u)
-    slack.set_user("U" + std::to_string(u), {"user" + std::to_string(u), "User", "Europe/London"});
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("tend-bench-" + std::to_string(::getpid()) + bot);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir / "config");
-  std::ofstream(dir / "config" / "tend.toml") << "[settings]\n\"nudge.quiet_hours\" = \"none\"\n";
-
-  std::vector<std::string> argv, env{"SLACK_APP_TOKEN=xapp-emulator", "SLACK_BOT_TOKEN=xoxb-emulator"};
+  bench::add_people(slack, kUsers);
+  const auto dir = bench::fresh_directory("bench-" + bot);
+  std::unique_ptr<testing::ChildProcess> process;
   if (bot == "tend") {
-    argv = {TEND_BINARY, "run"};
-    env.push_back("TEND_SLACK_API_URL=" + slack.api_base());
-    env.push_back(std::string("TEND_LOG_LEVEL=") +
-                  (std::getenv("BENCH_TEND_LOG") ? std::getenv("BENCH_TEND_LOG") : "warn"));
+    // BENCH_TEND_LOG=debug keeps Tend's log as bench-tend.log (how many envelopes shared a commit).
+    const char* log_level = std::getenv("BENCH_TEND_LOG");
+    process = bench::start_tend(dir, slack, log_level ? log_level : "warn");
   } else {
-    argv = {"node", std::string(TEND_SOURCE_DIR) + "/tests/bolt/app.js"};
-    env.push_back("SLACK_API_URL=" + slack.api_base());
+    process = std::make_unique<testing::ChildProcess>(
+        dir, std::vector<std::string>{"node", std::string(TEND_SOURCE_DIR) + "/tests/bolt/app.js"},
+        std::vector<std::string>{"SLACK_APP_TOKEN=xapp-emulator", "SLACK_BOT_TOKEN=xoxb-emulator",
+                                 "SLACK_API_URL=" + slack.api_base()});
+    if (!slack.wait_for_sockets(1, 30s)) throw std::runtime_error("Bolt did not connect:\n" + process->log());
   }
-  testing::ChildProcess process(dir, argv, env);
-  if (!slack.wait_for_sockets(1, 30s)) throw std::runtime_error(bot + " did not connect:\n" + process.log());
-  const pid_t pid = process.pid();
+  const pid_t pid = process->pid();
 
   int next = 0, sent = 0;
   Figures f;
@@ -125,9 +119,9 @@ Figures run_once(const std::string& bot, int burst, int steady_seconds) {
   f.cpu_ms_per_1000 = (cpu_after - cpu_before) * 1000.0 / (burst / 1000.0);
   f.peak_mib = peak_mib(pid);
 
-  process.signal(SIGTERM);
-  process.wait(10s);
-  if (std::getenv("BENCH_TEND_LOG")) std::ofstream("bench-" + bot + ".log") << process.log();
+  process->signal(SIGTERM);
+  process->wait(10s);
+  if (std::getenv("BENCH_TEND_LOG")) std::ofstream("bench-" + bot + ".log") << process->log();
   std::filesystem::remove_all(dir);
   return f;
 }

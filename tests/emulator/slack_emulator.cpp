@@ -26,7 +26,7 @@ using tcp = asio::ip::tcp;
 namespace websocket = beast::websocket;
 
 // One Socket Mode connection: a single writer drains the queue, a reader records the acks.
-struct WsSession : std::enable_shared_from_this<WsSession> {
+struct WsSession {
   explicit WsSession(beast::tcp_stream&& stream) : ws(std::move(stream)) {}
   websocket::stream<beast::tcp_stream> ws;
   std::deque<std::string> queue;
