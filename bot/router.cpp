@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 #include <random>
 
 #include "commands/families.hpp"
@@ -251,9 +252,19 @@ boost::asio::awaitable<Message> Router::home(platform::Origin origin) {
 }
 
 boost::asio::awaitable<std::vector<Reply>> Router::together(std::vector<platform::Inbound> items) {
+  // One lookup per person in the batch, however many commands they sent.
+  std::map<std::string, std::optional<platform::UserProfile>> by_user;
   std::vector<std::optional<platform::UserProfile>> profiles;
-  for (const auto& item : items)
-    profiles.push_back(co_await profile_if_new(std::visit([](const auto& i) { return i.origin; }, item)));
+  for (const auto& item : items) {
+    const auto& origin = std::visit([](const auto& i) -> const platform::Origin& { return i.origin; }, item);
+    auto known = by_user.find(origin.user_id);
+    if (known == by_user.end()) {
+      // A named local: GCC 12 mis-compiles some co_await expressions inside call arguments.
+      auto profile = co_await profile_if_new(origin);
+      known = by_user.emplace(origin.user_id, std::move(profile)).first;
+    }
+    profiles.push_back(known->second);
+  }
   co_return handle_together(items, profiles);
 }
 

@@ -1,5 +1,7 @@
 // Commands that arrive together are handled in one transaction (group commit), each under its
 // own savepoint, so one that fails takes none of its neighbours' work with it.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_future.hpp>
 #include <catch2/catch.hpp>
 
 #include "storage/audit.hpp"
@@ -51,4 +53,27 @@ TEST_CASE("two low check-ins in the same second are two alerts to the supervisor
   w.say("bo", "/checkin 1 worse now");
   CHECK(w.to_containing("sam", "first thing").size() == 1);
   CHECK(w.to_containing("sam", "worse now").size() == 1);
+}
+
+TEST_CASE("a newcomer with several commands in one batch is looked up once, and gets their profile") {
+  testing::TestWorkspace w;
+  int lookups = 0;
+  w.router->set_profile_lookup(
+      [&](std::string) -> boost::asio::awaitable<std::optional<platform::UserProfile>> {
+        ++lookups;
+        co_return platform::UserProfile{"Zed Quinn", "America/New_York"};
+      });
+  auto command = [](std::string id, std::string text) -> platform::Inbound {
+    return platform::Command{{"zed", "zed", "", {std::move(id)}}, "checkin", std::move(text)};
+  };
+  auto replies = boost::asio::co_spawn(
+      w.io, w.router->together({command("z1", "4"), command("z2", "5"), command("z3", "3")}),
+      boost::asio::use_future);
+  w.io.run();
+  REQUIRE(replies.get().size() == 3);
+  CHECK(lookups == 1);
+  const auto zed = storage::People(w.db).by_platform_id("console", "zed");
+  REQUIRE(zed);
+  CHECK(zed->display_name == "Zed Quinn");
+  CHECK(zed->zone == "America/New_York");
 }
