@@ -9,8 +9,8 @@
 #include <map>
 #include <string>
 
+#include "base/clock.hpp"
 #include "bot/platform/adapter.hpp"
-#include "config/clock.hpp"
 #include "storage/database.hpp"
 #include "storage/settings_store.hpp"
 

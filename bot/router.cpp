@@ -6,9 +6,9 @@
 #include <map>
 #include <random>
 
+#include "base/text.hpp"
 #include "commands/families.hpp"
 #include "commands/format.hpp"
-#include "commands/text.hpp"
 #include "storage/audit.hpp"
 #include "storage/checkins.hpp"
 #include "storage/inbound.hpp"
@@ -161,7 +161,7 @@ std::vector<Reply> Router::handle_together(
 
 Reply Router::command_reply(const platform::Command& command,
                             const std::optional<platform::UserProfile>& profile, Effects& effects) {
-  if (!commands::is_valid_utf8(command.text) || !commands::is_valid_utf8(command.origin.user_name))
+  if (!is_valid_utf8(command.text) || !is_valid_utf8(command.origin.user_name))
     return Reply{
         "I couldn't read that: it contains characters that aren't valid text (UTF-8). Please type it again.",
         {},
@@ -195,9 +195,8 @@ Reply Router::command_reply(const platform::Command& command,
 
 Reply Router::action_reply(const platform::Action& action,
                            const std::optional<platform::UserProfile>& profile, Effects& effects) {
-  bool text_ok = commands::is_valid_utf8(action.value);
-  for (const auto& [k, v] : action.fields)
-    text_ok = text_ok && commands::is_valid_utf8(k) && commands::is_valid_utf8(v);
+  bool text_ok = is_valid_utf8(action.value);
+  for (const auto& [k, v] : action.fields) text_ok = text_ok && is_valid_utf8(k) && is_valid_utf8(v);
   if (!text_ok)
     return Reply{
         "I couldn't read that: it contains characters that aren't valid text (UTF-8). Please try again.",

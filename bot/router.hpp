@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.hpp"
 #include "bot/platform/adapter.hpp"
 #include "commands/registry.hpp"
-#include "config/clock.hpp"
 #include "storage/database.hpp"
 #include "storage/settings_store.hpp"
 

@@ -11,11 +11,9 @@
 
 #include "bot/outbox_sender.hpp"
 #include "bot/platform/console/console_adapter.hpp"
+#include "bot/platform/slack/slack_adapter.hpp"
 #include "bot/router.hpp"
 #include "bot/scheduler.hpp"
-#ifdef TEND_WITH_SLACK
-#include "bot/slack/slack_adapter.hpp"
-#endif
 #include "commands/families.hpp"
 #include "config/parse.hpp"
 #include "storage/inbound.hpp"
@@ -108,17 +106,9 @@ int serve(Mode mode, const config::FileConfig& config, std::istream& in, std::os
     console_adapter = made.get();
     adapter = std::move(made);
   } else {
-#ifdef TEND_WITH_SLACK
     adapter = std::make_unique<slack::SlackAdapter>(
         io.get_executor(), slack::SlackOptions{config.secrets.slack_app_token, config.secrets.slack_bot_token,
                                                config.slack_api_url});
-#else
-    spdlog::error(
-        "platform \"{}\" is not available in this version of Tend yet; unset SLACK_APP_TOKEN and "
-        "SLACK_BOT_TOKEN (or set platform = \"console\") to use the console",
-        config.platform);
-    return 1;
-#endif
   }
 
   OutboxOptions outbox_options;

@@ -7,8 +7,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
 
+#include "base/clock.hpp"
 #include "commands/registry.hpp"
-#include "config/clock.hpp"
 #include "storage/database.hpp"
 #include "storage/settings_store.hpp"
 

@@ -2,6 +2,7 @@
 #include "commands/families.hpp"
 #include "commands/text.hpp"
 #include "storage/roles.hpp"
+#include "storage/time.hpp"
 
 namespace tend::commands {
 namespace {
@@ -45,7 +46,7 @@ JobOutcome reminder(Services& s, const storage::Job& job) {
                      ". It's okay to say no.\n\n" + render(*role),
                  {},
                  {}},
-         job.key + ":" + std::to_string(job.due_at.time_since_epoch().count()));
+         job.key + ":" + std::to_string(storage::unix_seconds(job.due_at)));
   return JobOutcome::again_at(s.now() + every);
 }
 
@@ -58,7 +59,7 @@ void send_boundaries_now(Services& s, const storage::Person& person, const stora
                  {},
                  {}},
          "role-given:" + std::to_string(person.id) + ":" + std::to_string(role.id) + ":" +
-             std::to_string(s.now().time_since_epoch().count()));
+             std::to_string(storage::unix_seconds(s.now())));
   s.schedule("boundaries.reminder", s.now() + s.settings_for(person).duration("boundaries.reminder_every"),
              {{"person", person.id}}, "boundaries:" + std::to_string(person.id), /*replace_existing=*/true);
 }

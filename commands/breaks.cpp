@@ -3,6 +3,7 @@
 #include "commands/text.hpp"
 #include "config/parse.hpp"
 #include "storage/jobs.hpp"
+#include "storage/time.hpp"
 
 namespace tend::commands {
 namespace {
@@ -24,9 +25,9 @@ void set_break(Services& s, int64_t person_id, std::optional<Instant> until, con
 void tell_supervisor(Context& ctx, const std::string& text) {
   if (!ctx.caller.supervisor_id) return;
   if (auto supervisor = storage::People(ctx.db).by_id(*ctx.caller.supervisor_id))
-    ctx.send(*supervisor, Message{text, {}, {}},
-             "break:" + std::to_string(ctx.caller.id) + ":" +
-                 std::to_string(ctx.now().time_since_epoch().count()));
+    ctx.send(
+        *supervisor, Message{text, {}, {}},
+        "break:" + std::to_string(ctx.caller.id) + ":" + std::to_string(storage::unix_seconds(ctx.now())));
 }
 
 Reply take_break(Context& ctx, std::string_view args) {
@@ -72,8 +73,8 @@ Reply end_break(Context& ctx, std::string_view) {
       " (kind IN ('story.followup', 'story.volunteer') AND EXISTS (SELECT 1 FROM stories s"
       "   WHERE s.id = json_extract(jobs.payload, '$.story') AND s.volunteer_id = ?3"
       "   AND s.at + json_extract(jobs.payload, '$.offset') <= ?1)))");
-  q.bind(1, static_cast<int64_t>(ctx.now().time_since_epoch().count()));
-  q.bind(2, static_cast<int64_t>(was_until.time_since_epoch().count()));
+  q.bind(1, storage::unix_seconds(ctx.now()));
+  q.bind(2, storage::unix_seconds(was_until));
   q.bind(3, ctx.caller.id);
   if (q.exec() > 0) ctx.jobs_changed();
   ctx.audit("break.end", ctx.caller.id, "");

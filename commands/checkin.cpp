@@ -9,6 +9,7 @@
 #include "config/parse.hpp"
 #include "storage/checkins.hpp"
 #include "storage/stories.hpp"
+#include "storage/time.hpp"
 
 namespace tend::commands {
 namespace {
@@ -256,7 +257,7 @@ JobOutcome prompt(Services& s, const storage::Job& job) {
                 " 3 a few words`.",
             score_buttons(),
             {}};
-  s.send(*person, m, job.key + ":" + std::to_string(job.due_at.time_since_epoch().count()));
+  s.send(*person, m, job.key + ":" + std::to_string(storage::unix_seconds(job.due_at)));
   return JobOutcome::again_at(next_prompt_after(s, *person, s.now()));
 }
 
@@ -273,7 +274,7 @@ JobOutcome overdue(Services& s, const storage::Job& job) {
                     "*" + person->display_name + "* hasn't checked in for " + silent +
                         (latest.empty() ? " (not since joining)" : "") +
                         ". Please reach out to them, gently and in private.",
-                    job.key + ":" + std::to_string(job.due_at.time_since_epoch().count()));
+                    job.key + ":" + std::to_string(storage::unix_seconds(job.due_at)));
   return JobOutcome::again_at(s.now() + overdue_after);
 }
 

@@ -8,8 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "commands/reply.hpp"
-#include "config/clock.hpp"
+#include "base/clock.hpp"
+#include "base/message.hpp"
 #include "config/settings.hpp"
 #include "storage/database.hpp"
 #include "storage/people.hpp"

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "config/clock.hpp"
+#include "base/clock.hpp"
 
 namespace date {
 class time_zone;

@@ -1,4 +1,5 @@
 #include "commands/nudges.hpp"
+#include "storage/time.hpp"
 
 #include "commands/families.hpp"
 #include "commands/format.hpp"
@@ -86,7 +87,7 @@ Reply hand_over_to(Context& ctx, const ActionInput& input) {
                    nudge_buttons(nudge.id),
                    {}},
            "nudge:" + std::to_string(nudge.id) + ":handover:" + std::to_string(to->id) + ":" +
-               std::to_string(ctx.now().time_since_epoch().count()));
+               std::to_string(storage::unix_seconds(ctx.now())));
   ctx.audit("nudge.hand_over", volunteer.id, nudge.reason, ctx.caller.display_name, to->display_name);
   return Reply{"Handed over to " + to->display_name + ". They own it now.", {}, {}};
 }
@@ -106,7 +107,7 @@ JobOutcome repeat(Services& services, const storage::Job& job) {
       Message{"A reminder: " + nudge->reason + ". Please reach out to *" + volunteer->display_name + "*.",
               nudge_buttons(nudge->id),
               {}},
-      job.key + ":" + std::to_string(job.due_at.time_since_epoch().count()));
+      job.key + ":" + std::to_string(storage::unix_seconds(job.due_at)));
   return JobOutcome::done();
 }
 

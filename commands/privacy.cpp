@@ -9,13 +9,11 @@
 #include "storage/settings_store.hpp"
 #include "storage/stories.hpp"
 #include "storage/supervision.hpp"
+#include "storage/time.hpp"
 
 namespace tend::commands {
 namespace {
 
-int64_t seconds(Instant t) {
-  return t.time_since_epoch().count();
-}
 std::string iso(Instant t) {
   return date::format("%FT%TZ", t);
 }
@@ -50,7 +48,7 @@ nlohmann::json export_of(Services& s, const storage::Person& p) {
 Reply my_data(Context& ctx, std::string_view) {
   const auto data = export_of(ctx, ctx.caller).dump(2);
   ctx.send(ctx.caller, Message{"Everything Tend holds about you, as JSON:\n```\n" + data + "\n```", {}, {}},
-           "mydata:" + std::to_string(ctx.caller.id) + ":" + std::to_string(seconds(ctx.now())));
+           "mydata:" + std::to_string(ctx.caller.id) + ":" + std::to_string(storage::unix_seconds(ctx.now())));
   ctx.audit("mydata.export", ctx.caller.id, "");
   return Reply{"I've sent you everything Tend holds about you as a direct message.", {}, {}};
 }
@@ -96,11 +94,11 @@ JobOutcome retention(Services& s, const storage::Job&) {
   storage::Inbound(s.db).forget_before(s.now() - std::chrono::days(7));
   if (auto keep = s.global_settings().optional_duration("privacy.note_retention")) {
     SQLite::Statement q(s.db.sql(), "UPDATE checkins SET note = NULL WHERE note IS NOT NULL AND at < ?");
-    q.bind(1, seconds(s.now() - *keep));
+    q.bind(1, storage::unix_seconds(s.now() - *keep));
     q.exec();
     SQLite::Statement n(s.db.sql(),
                         "UPDATE supervision_bookings SET note = NULL WHERE note IS NOT NULL AND done_at < ?");
-    n.bind(1, seconds(s.now() - *keep));
+    n.bind(1, storage::unix_seconds(s.now() - *keep));
     n.exec();
   }
   return JobOutcome::again_at(next);

@@ -7,6 +7,7 @@
 #include "commands/text.hpp"
 #include "config/parse.hpp"
 #include "storage/jobs.hpp"
+#include "storage/time.hpp"
 
 namespace tend::commands {
 namespace {
@@ -284,7 +285,7 @@ JobOutcome gap(Services& s, const storage::Job& job) {
   if (!sup.upcoming_for_volunteer(volunteer->id, s.now()).empty())
     return JobOutcome::again_at(s.now() + max_gap / 2);
   const auto since = elapsed(last, s.now());
-  const auto slot_key = job.key + ":" + std::to_string(job.due_at.time_since_epoch().count());
+  const auto slot_key = job.key + ":" + std::to_string(storage::unix_seconds(job.due_at));
   s.send(*volunteer,
          Message{"It's been " + since + " since your last supervision. Type `" + s.slash("supervision") +
                      "` to see open slots and book one; it's there for you.",

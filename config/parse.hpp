@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "config/clock.hpp"
+#include "base/clock.hpp"
 
 namespace tend::config {
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/text.hpp"
+
 namespace tend::config {
 namespace {
 
@@ -56,19 +58,8 @@ const std::vector<SettingSpec> kSpecs = {
      "a duration like 365d, or none"},
 };
 
-std::string trimmed(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return std::string(s);
-}
-
-std::string lowered(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 int parse_bounded(std::string_view text, int low, int high) {
-  const auto t = trimmed(text);
+  const auto t = std::string(trim(text));
   if (t.empty() || t.size() > 3 ||
       !std::all_of(t.begin(), t.end(), [](unsigned char c) { return std::isdigit(c); }))
     throw ParseError("not a number");
@@ -93,7 +84,7 @@ std::string canonical(const SettingSpec& spec, std::string_view value) {
       parse_duration(value);
       return compact(value);
     case T::duration_or_none:
-      if (lowered(trimmed(value)) == "none") return "none";
+      if (lower(trim(value)) == "none") return "none";
       parse_duration(value);
       return compact(value);
     case T::duration_list:
@@ -114,8 +105,8 @@ std::string canonical(const SettingSpec& spec, std::string_view value) {
     case T::count:
       return std::to_string(parse_bounded(value, 1, 100));
     case T::channel: {
-      const auto t = trimmed(value);
-      if (lowered(t) == "none") return "none";
+      const auto t = std::string(trim(value));
+      if (lower(t) == "none") return "none";
       if (t.empty() || t.size() > 80 ||
           std::any_of(t.begin(), t.end(), [](unsigned char c) { return std::isspace(c); }))
         throw ParseError("not a channel");

@@ -1,4 +1,5 @@
 #include "storage/audit.hpp"
+#include "storage/time.hpp"
 
 namespace tend::storage {
 namespace {
@@ -16,7 +17,7 @@ void Audit::record(const AuditEntry& e) {
   auto& s = db_.statement(
       "INSERT INTO audit (at, actor_id, action, subject_id, detail, old_value, new_value) "
       "VALUES (?, ?, ?, ?, ?, ?, ?)");
-  s.bind(1, static_cast<int64_t>(e.at.time_since_epoch().count()));
+  s.bind(1, storage::unix_seconds(e.at));
   bind_optional(s, 2, e.actor_id);
   s.bind(3, e.action);
   bind_optional(s, 4, e.subject_id);

@@ -1,4 +1,5 @@
 #include "storage/checkins.hpp"
+#include "storage/time.hpp"
 
 namespace tend::storage {
 
@@ -16,7 +17,7 @@ int64_t Checkins::add(const Checkin& c) {
     s.bind(3, c.note);
   s.bind(4, c.is_private ? 1 : 0);
   s.bind(5, c.asked_for_support ? 1 : 0);
-  s.bind(6, static_cast<int64_t>(c.at.time_since_epoch().count()));
+  s.bind(6, storage::unix_seconds(c.at));
   s.exec();
   return db_.sql().getLastInsertRowid();
 }

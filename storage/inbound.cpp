@@ -1,4 +1,5 @@
 #include "storage/inbound.hpp"
+#include "storage/time.hpp"
 
 #include "storage/message_json.hpp"
 
@@ -21,14 +22,14 @@ void Inbound::record(const std::vector<std::string>& delivery_ids, const Message
     auto& s = db_.statement("INSERT OR IGNORE INTO inbound (delivery_id, reply, at) VALUES (?, ?, ?)");
     s.bind(1, id);
     s.bind(2, body);
-    s.bind(3, static_cast<int64_t>(now.time_since_epoch().count()));
+    s.bind(3, storage::unix_seconds(now));
     s.exec();
   }
 }
 
 void Inbound::forget_before(Instant before) {
   auto& s = db_.statement("DELETE FROM inbound WHERE at < ?");
-  s.bind(1, static_cast<int64_t>(before.time_since_epoch().count()));
+  s.bind(1, storage::unix_seconds(before));
   s.exec();
 }
 

@@ -1,10 +1,8 @@
 #include "storage/jobs.hpp"
+#include "storage/time.hpp"
 
 namespace tend::storage {
 namespace {
-int64_t seconds(Instant t) {
-  return t.time_since_epoch().count();
-}
 
 Job read(SQLite::Statement& s) {
   return Job{s.getColumn(0).getInt64(), s.getColumn(1).getString(),
@@ -20,10 +18,10 @@ bool Jobs::schedule(const std::string& kind, Instant due_at, const nlohmann::jso
       "INSERT INTO jobs (kind, due_at, payload, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?) "
       "ON CONFLICT (idempotency_key) DO NOTHING");
   s.bind(1, kind);
-  s.bind(2, seconds(due_at));
+  s.bind(2, unix_seconds(due_at));
   s.bind(3, payload.dump());
   s.bind(4, key);
-  s.bind(5, seconds(SystemClock{}.now()));
+  s.bind(5, unix_seconds(SystemClock{}.now()));
   return s.exec() == 1;
 }
 
@@ -33,10 +31,10 @@ void Jobs::reschedule(const std::string& kind, Instant due_at, const nlohmann::j
       "INSERT INTO jobs (kind, due_at, payload, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?) "
       "ON CONFLICT (idempotency_key) DO UPDATE SET due_at = excluded.due_at, payload = excluded.payload");
   s.bind(1, kind);
-  s.bind(2, seconds(due_at));
+  s.bind(2, unix_seconds(due_at));
   s.bind(3, payload.dump());
   s.bind(4, key);
-  s.bind(5, seconds(SystemClock{}.now()));
+  s.bind(5, unix_seconds(SystemClock{}.now()));
   s.exec();
 }
 
@@ -48,7 +46,7 @@ std::optional<Instant> Jobs::earliest() {
 
 std::vector<Job> Jobs::due(Instant now, int limit) {
   auto& s = db_.statement(std::string(kSelect) + "WHERE due_at <= ? ORDER BY due_at, id LIMIT ?");
-  s.bind(1, seconds(now));
+  s.bind(1, unix_seconds(now));
   s.bind(2, limit);
   std::vector<Job> out;
   while (s.executeStep()) out.push_back(read(s));
@@ -64,7 +62,7 @@ std::optional<Job> Jobs::by_key(const std::string& key) {
 
 void Jobs::move(int64_t id, Instant due_at) {
   auto& s = db_.statement("UPDATE jobs SET due_at = ? WHERE id = ?");
-  s.bind(1, seconds(due_at));
+  s.bind(1, unix_seconds(due_at));
   s.bind(2, id);
   s.exec();
 }

@@ -2,7 +2,7 @@
 // How a Message is kept in the outbox and in the inbound replies table.
 #include <nlohmann/json.hpp>
 
-#include "commands/reply.hpp"
+#include "base/message.hpp"
 
 namespace tend {
 

@@ -1,17 +1,9 @@
 #include "storage/outbox.hpp"
 
 #include "storage/message_json.hpp"
+#include "storage/time.hpp"
 
 namespace tend::storage {
-namespace {
-int64_t seconds(Instant t) {
-  return t.time_since_epoch().count();
-}
-Instant instant(int64_t s) {
-  return Instant{std::chrono::seconds{s}};
-}
-}  // namespace
-
 bool Outbox::enqueue(const OutboxRecipient& to, const Message& message, Instant send_at,
                      const std::string& idempotency_key) {
   auto& s = db_.statement(
@@ -28,8 +20,8 @@ bool Outbox::enqueue(const OutboxRecipient& to, const Message& message, Instant 
     s.bind(5);
   else
     s.bind(5, idempotency_key);
-  s.bind(6, seconds(send_at));
-  s.bind(7, seconds(send_at));
+  s.bind(6, unix_seconds(send_at));
+  s.bind(7, unix_seconds(send_at));
   return s.exec() == 1;
 }
 
@@ -38,7 +30,7 @@ std::vector<OutboxItem> Outbox::due(Instant now, int limit) {
       "SELECT id, recipient_kind, recipient, person_id, body, attempts, next_attempt_at, created_at, "
       "coalesce(idempotency_key, '') FROM outbox "
       "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?");
-  s.bind(1, seconds(now));
+  s.bind(1, unix_seconds(now));
   s.bind(2, limit);
   std::vector<OutboxItem> out;
   while (s.executeStep()) {
@@ -50,8 +42,8 @@ std::vector<OutboxItem> Outbox::due(Instant now, int limit) {
     if (!s.getColumn(3).isNull()) item.recipient.person_id = s.getColumn(3).getInt64();
     item.message = nlohmann::json::parse(s.getColumn(4).getString()).get<Message>();
     item.attempts = s.getColumn(5).getInt();
-    item.next_attempt_at = instant(s.getColumn(6).getInt64());
-    item.created_at = instant(s.getColumn(7).getInt64());
+    item.next_attempt_at = from_unix_seconds(s.getColumn(6).getInt64());
+    item.created_at = from_unix_seconds(s.getColumn(7).getInt64());
     item.idempotency_key = s.getColumn(8).getString();
     out.push_back(std::move(item));
   }
@@ -61,14 +53,14 @@ std::vector<OutboxItem> Outbox::due(Instant now, int limit) {
 std::optional<Instant> Outbox::earliest_pending() {
   auto& s = db_.statement("SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'");
   if (!s.executeStep() || s.getColumn(0).isNull()) return std::nullopt;
-  return instant(s.getColumn(0).getInt64());
+  return from_unix_seconds(s.getColumn(0).getInt64());
 }
 
 void Outbox::mark_sent(int64_t id, Instant at) {
   auto& s = db_.statement(
       "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = "
       "?");
-  s.bind(1, seconds(at));
+  s.bind(1, unix_seconds(at));
   s.bind(2, id);
   s.exec();
 }
@@ -76,7 +68,7 @@ void Outbox::mark_sent(int64_t id, Instant at) {
 void Outbox::retry_later(int64_t id, Instant next_attempt_at, const std::string& error) {
   auto& s = db_.statement(
       "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?");
-  s.bind(1, seconds(next_attempt_at));
+  s.bind(1, unix_seconds(next_attempt_at));
   s.bind(2, error);
   s.bind(3, id);
   s.exec();

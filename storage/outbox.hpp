@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "commands/reply.hpp"
-#include "config/clock.hpp"
+#include "base/clock.hpp"
+#include "base/message.hpp"
 #include "storage/database.hpp"
 
 namespace tend::storage {

@@ -1,4 +1,5 @@
 #include "storage/people.hpp"
+#include "storage/time.hpp"
 
 namespace tend::storage {
 namespace {
@@ -87,7 +88,7 @@ Person People::create(std::string_view platform, std::string_view platform_user_
   s.bind(1, std::string(platform));
   s.bind(2, std::string(platform_user_id));
   s.bind(3, std::string(display_name.empty() ? platform_user_id : display_name));
-  s.bind(4, static_cast<int64_t>(now.time_since_epoch().count()));
+  s.bind(4, storage::unix_seconds(now));
   s.exec();
   return *by_id(db_.sql().getLastInsertRowid());
 }

@@ -1,4 +1,5 @@
 #include "storage/roles.hpp"
+#include "storage/time.hpp"
 
 namespace tend::storage {
 namespace {
@@ -31,7 +32,7 @@ std::vector<Role> Roles::all() {
 int64_t Roles::add(const std::string& name, Instant now) {
   auto& s = db_.statement("INSERT INTO roles (name, updated_at) VALUES (?, ?)");
   s.bind(1, name);
-  s.bind(2, static_cast<int64_t>(now.time_since_epoch().count()));
+  s.bind(2, storage::unix_seconds(now));
   s.exec();
   return db_.sql().getLastInsertRowid();
 }
@@ -39,7 +40,7 @@ int64_t Roles::add(const std::string& name, Instant now) {
 void Roles::set_boundaries(int64_t id, const std::string& text, Instant now) {
   auto& s = db_.statement("UPDATE roles SET boundaries = ?, updated_at = ? WHERE id = ?");
   s.bind(1, text);
-  s.bind(2, static_cast<int64_t>(now.time_since_epoch().count()));
+  s.bind(2, storage::unix_seconds(now));
   s.bind(3, id);
   s.exec();
 }

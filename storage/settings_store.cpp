@@ -1,4 +1,5 @@
 #include "storage/settings_store.hpp"
+#include "storage/time.hpp"
 
 namespace tend::storage {
 
@@ -25,7 +26,7 @@ void SettingsStore::set(int64_t person_id, const std::string& key, const std::st
   s.bind(1, person_id);
   s.bind(2, key);
   s.bind(3, value);
-  s.bind(4, static_cast<int64_t>(now.time_since_epoch().count()));
+  s.bind(4, storage::unix_seconds(now));
   s.exec();
 }
 

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "config/clock.hpp"
+#include "base/clock.hpp"
 #include "storage/database.hpp"
 
 namespace tend::storage {

@@ -1,20 +1,15 @@
 #include "storage/stories.hpp"
+#include "storage/time.hpp"
 
 namespace tend::storage {
 namespace {
-int64_t seconds(Instant t) {
-  return t.time_since_epoch().count();
-}
-Instant instant(int64_t s) {
-  return Instant{std::chrono::seconds{s}};
-}
 
 Story read_story(SQLite::Statement& s) {
   Story st;
   st.id = s.getColumn(0).getInt64();
   st.volunteer_id = s.getColumn(1).getInt64();
   if (!s.getColumn(2).isNull()) st.logged_by = s.getColumn(2).getInt64();
-  st.at = instant(s.getColumn(3).getInt64());
+  st.at = from_unix_seconds(s.getColumn(3).getInt64());
   st.what = s.getColumn(4).getString();
   st.cancelled = s.getColumn(5).getInt() != 0;
   return st;
@@ -27,8 +22,8 @@ Nudge read_nudge(SQLite::Statement& s) {
   if (!s.getColumn(2).isNull()) n.owner_id = s.getColumn(2).getInt64();
   n.reason = s.getColumn(3).getString();
   n.status = s.getColumn(4).getString();
-  n.created_at = instant(s.getColumn(5).getInt64());
-  if (!s.getColumn(6).isNull()) n.done_at = instant(s.getColumn(6).getInt64());
+  n.created_at = from_unix_seconds(s.getColumn(5).getInt64());
+  if (!s.getColumn(6).isNull()) n.done_at = from_unix_seconds(s.getColumn(6).getInt64());
   if (!s.getColumn(7).isNull()) n.done_by = s.getColumn(7).getInt64();
   return n;
 }
@@ -44,9 +39,9 @@ int64_t Stories::add(int64_t volunteer_id, int64_t logged_by, Instant at, const 
       "INSERT INTO stories (volunteer_id, logged_by, at, what, created_at) VALUES (?, ?, ?, ?, ?)");
   s.bind(1, volunteer_id);
   s.bind(2, logged_by);
-  s.bind(3, seconds(at));
+  s.bind(3, unix_seconds(at));
   s.bind(4, what);
-  s.bind(5, seconds(now));
+  s.bind(5, unix_seconds(now));
   s.exec();
   return db_.sql().getLastInsertRowid();
 }
@@ -84,7 +79,7 @@ int64_t Nudges::add(int64_t volunteer_id, std::optional<int64_t> owner_id, const
   else
     s.bind(2);
   s.bind(3, reason);
-  s.bind(4, seconds(now));
+  s.bind(4, unix_seconds(now));
   s.exec();
   return db_.sql().getLastInsertRowid();
 }
@@ -105,7 +100,7 @@ void Nudges::set_owner(int64_t id, int64_t owner_id) {
 
 void Nudges::mark_done(int64_t id, int64_t by, Instant at) {
   auto& s = db_.statement("UPDATE nudges SET status = 'done', done_at = ?, done_by = ? WHERE id = ?");
-  s.bind(1, seconds(at));
+  s.bind(1, unix_seconds(at));
   s.bind(2, by);
   s.bind(3, id);
   s.exec();

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "config/clock.hpp"
+#include "base/clock.hpp"
 #include "storage/database.hpp"
 
 namespace tend::storage {

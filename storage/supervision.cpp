@@ -1,19 +1,14 @@
 #include "storage/supervision.hpp"
+#include "storage/time.hpp"
 
 #include <sqlite3.h>
 
 namespace tend::storage {
 namespace {
-int64_t seconds(Instant t) {
-  return t.time_since_epoch().count();
-}
-Instant instant(int64_t s) {
-  return Instant{std::chrono::seconds{s}};
-}
 
 Slot read_slot(SQLite::Statement& s, int first = 0) {
   return Slot{s.getColumn(first).getInt64(), s.getColumn(first + 1).getInt64(),
-              instant(s.getColumn(first + 2).getInt64()), s.getColumn(first + 3).getInt(),
+              from_unix_seconds(s.getColumn(first + 2).getInt64()), s.getColumn(first + 3).getInt(),
               s.getColumn(first + 4).getInt() != 0};
 }
 constexpr const char* kSlot = "SELECT id, staff_id, starts_at, minutes, withdrawn FROM supervision_slots ";
@@ -28,8 +23,8 @@ Booking read_booking(SQLite::Statement& s) {
   b.slot_id = s.getColumn(1).getInt64();
   b.volunteer_id = s.getColumn(2).getInt64();
   b.status = s.getColumn(3).getString();
-  b.booked_at = instant(s.getColumn(4).getInt64());
-  if (!s.getColumn(5).isNull()) b.done_at = instant(s.getColumn(5).getInt64());
+  b.booked_at = from_unix_seconds(s.getColumn(4).getInt64());
+  if (!s.getColumn(5).isNull()) b.done_at = from_unix_seconds(s.getColumn(5).getInt64());
   b.note = s.getColumn(6).getString();
   b.slot = read_slot(s, 7);
   return b;
@@ -40,9 +35,9 @@ int64_t Supervision::offer(int64_t staff_id, Instant starts_at, int minutes, Ins
   auto& s = db_.statement(
       "INSERT INTO supervision_slots (staff_id, starts_at, minutes, created_at) VALUES (?, ?, ?, ?)");
   s.bind(1, staff_id);
-  s.bind(2, seconds(starts_at));
+  s.bind(2, unix_seconds(starts_at));
   s.bind(3, minutes);
-  s.bind(4, seconds(now));
+  s.bind(4, unix_seconds(now));
   s.exec();
   return db_.sql().getLastInsertRowid();
 }
@@ -59,8 +54,8 @@ std::vector<Slot> Supervision::overlapping(int64_t staff_id, Instant from, Insta
       std::string(kSlot) +
       "WHERE staff_id = ? AND withdrawn = 0 AND starts_at < ? AND starts_at + minutes * 60 > ?");
   s.bind(1, staff_id);
-  s.bind(2, seconds(to));
-  s.bind(3, seconds(from));
+  s.bind(2, unix_seconds(to));
+  s.bind(3, unix_seconds(from));
   std::vector<Slot> out;
   while (s.executeStep()) out.push_back(read_slot(s));
   return out;
@@ -72,7 +67,7 @@ std::vector<Slot> Supervision::open_slots(int64_t staff_id, Instant now, int lim
                           "(SELECT 1 FROM supervision_bookings b WHERE b.slot_id = supervision_slots.id "
                           "AND b.status != 'cancelled') ORDER BY starts_at LIMIT ?");
   s.bind(1, staff_id);
-  s.bind(2, seconds(now));
+  s.bind(2, unix_seconds(now));
   s.bind(3, limit);
   std::vector<Slot> out;
   while (s.executeStep()) out.push_back(read_slot(s));
@@ -84,7 +79,7 @@ int64_t Supervision::book(int64_t slot_id, int64_t volunteer_id, Instant now) {
       db_.statement("INSERT INTO supervision_bookings (slot_id, volunteer_id, booked_at) VALUES (?, ?, ?)");
   s.bind(1, slot_id);
   s.bind(2, volunteer_id);
-  s.bind(3, seconds(now));
+  s.bind(3, unix_seconds(now));
   try {
     s.exec();
   } catch (const SQLite::Exception& e) {
@@ -99,7 +94,7 @@ std::vector<Booking> Supervision::bookings(const std::string& where, int64_t id,
                                            std::optional<Instant> after) {
   auto& s = db_.statement(std::string(kBooking) + where + " ORDER BY s.starts_at");
   s.bind(1, id);
-  if (after) s.bind(2, seconds(*after));
+  if (after) s.bind(2, unix_seconds(*after));
   std::vector<Booking> out;
   while (s.executeStep()) out.push_back(read_booking(s));
   return out;
@@ -130,7 +125,7 @@ std::optional<Instant> Supervision::last_done(int64_t volunteer_id) {
       "SELECT max(done_at) FROM supervision_bookings WHERE volunteer_id = ? AND status = 'done'");
   s.bind(1, volunteer_id);
   if (!s.executeStep() || s.getColumn(0).isNull()) return std::nullopt;
-  return instant(s.getColumn(0).getInt64());
+  return from_unix_seconds(s.getColumn(0).getInt64());
 }
 
 void Supervision::cancel(int64_t booking_id) {
@@ -142,7 +137,7 @@ void Supervision::cancel(int64_t booking_id) {
 void Supervision::done(int64_t booking_id, Instant at, const std::string& note) {
   auto& s =
       db_.statement("UPDATE supervision_bookings SET status = 'done', done_at = ?, note = ? WHERE id = ?");
-  s.bind(1, seconds(at));
+  s.bind(1, unix_seconds(at));
   if (note.empty())
     s.bind(2);
   else

@@ -11,7 +11,7 @@
 #include <variant>
 #include <vector>
 
-#include "commands/reply.hpp"
+#include "base/message.hpp"
 
 namespace tend::platform {
 

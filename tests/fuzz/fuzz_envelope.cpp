@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "bot/slack/codec.hpp"
+#include "bot/platform/slack/codec.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace tend::slack;

@@ -7,7 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <iostream>
 
-#include "commands/text.hpp"
+#include "base/text.hpp"
 #include "config/parse.hpp"
 
 namespace tend::platform {
@@ -90,7 +90,7 @@ boost::asio::awaitable<void> ConsoleAdapter::run(Dispatcher& dispatcher) {
   if (interactive_) out_ << "Tend console. You are @" << person_ << ". Type :help for help.\n";
   prompt();
   while (auto line = co_await next_line()) {
-    if (!interactive_ && !commands::trim(*line).empty()) out_ << person_ << "> " << *line << "\n";
+    if (!interactive_ && !trim(*line).empty()) out_ << person_ << "> " << *line << "\n";
     co_await handle_line(dispatcher, *line);
     if (hooks_.settle) co_await hooks_.settle();
     out_ << std::flush;
@@ -101,11 +101,11 @@ boost::asio::awaitable<void> ConsoleAdapter::run(Dispatcher& dispatcher) {
 }
 
 boost::asio::awaitable<void> ConsoleAdapter::handle_line(Dispatcher& dispatcher, const std::string& raw) {
-  const auto line = std::string(commands::trim(raw));
+  const auto line = std::string(trim(raw));
   if (line.empty()) co_return;
   Origin origin{person_, person_, "", {}};
   if (line.front() == '/') {
-    auto [word, rest] = commands::split_word(std::string_view(line).substr(1));
+    auto [word, rest] = split_word(std::string_view(line).substr(1));
     // Named, not a braced temporary inside co_await: GCC 12 destroys such temporaries twice.
     Command command{origin, std::string(word), std::string(rest)};
     auto reply = co_await dispatcher.command(std::move(command));
@@ -116,18 +116,20 @@ boost::asio::awaitable<void> ConsoleAdapter::handle_line(Dispatcher& dispatcher,
     out_ << "Type a slash-command such as /checkin 4 or /tend help (:help for the console's own commands).\n";
     co_return;
   }
-  auto [word, rest] = commands::split_word(std::string_view(line).substr(1));
+  auto [word, rest] = split_word(std::string_view(line).substr(1));
   if (word == "help") {
     out_ << kConsoleHelp << "\n";
   } else if (word == "quit" || word == "exit") {
     stopping_ = true;
   } else if (word == "as") {
-    auto mention = commands::parse_mention(rest);
-    if (!mention || mention->name.empty()) {
+    // In the console a person's platform id is their name, so "@sam" needs no lookup.
+    auto name = trim(rest);
+    if (name.starts_with('@')) name.remove_prefix(1);
+    if (name.empty() || name.find_first_of(" \t") != std::string_view::npos) {
       out_ << "Usage: :as @name\n";
       co_return;
     }
-    person_ = mention->name;
+    person_ = std::string(name);
     origin = Origin{person_, person_, "", {}};
     auto home = co_await dispatcher.home(origin);
     auto first_line = home.text.substr(0, home.text.find('\n'));

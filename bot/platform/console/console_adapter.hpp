@@ -13,8 +13,8 @@
 #include <string>
 #include <thread>
 
+#include "base/clock.hpp"
 #include "bot/platform/adapter.hpp"
-#include "config/clock.hpp"
 
 namespace tend::platform {
 

@@ -6,7 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "bot/outbox_sender.hpp"
-#include "bot/slack/delivery.hpp"
+#include "bot/platform/slack/delivery.hpp"
 #include "storage/outbox.hpp"
 #include "tests/emulator/slack_emulator.hpp"
 

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "bot/slack/web_api.hpp"
+#include "bot/platform/slack/web_api.hpp"
 #include "tests/emulator/slack_emulator.hpp"
 #include "tests/integration/slack/run_to_completion.hpp"
 

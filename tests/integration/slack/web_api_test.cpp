@@ -5,8 +5,8 @@
 #include <boost/asio/use_future.hpp>
 #include <catch2/catch.hpp>
 
-#include "bot/slack/codec.hpp"
-#include "bot/slack/web_api.hpp"
+#include "bot/platform/slack/codec.hpp"
+#include "bot/platform/slack/web_api.hpp"
 #include "tests/emulator/slack_emulator.hpp"
 #include "tests/integration/slack/run_to_completion.hpp"
 

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "bot/slack/codec.hpp"
+#include "bot/platform/slack/codec.hpp"
 
 using namespace tend;
 using namespace tend::slack;

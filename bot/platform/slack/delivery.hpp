@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "bot/platform/adapter.hpp"
-#include "bot/slack/web_api.hpp"
+#include "bot/platform/slack/web_api.hpp"
 
 namespace tend::slack {
 

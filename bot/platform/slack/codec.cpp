@@ -1,4 +1,4 @@
-#include "bot/slack/codec.hpp"
+#include "bot/platform/slack/codec.hpp"
 
 #include <cctype>
 

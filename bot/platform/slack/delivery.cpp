@@ -1,6 +1,6 @@
-#include "bot/slack/delivery.hpp"
+#include "bot/platform/slack/delivery.hpp"
 
-#include "bot/slack/codec.hpp"
+#include "bot/platform/slack/codec.hpp"
 
 namespace tend::slack {
 

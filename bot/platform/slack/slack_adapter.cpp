@@ -1,4 +1,4 @@
-#include "bot/slack/slack_adapter.hpp"
+#include "bot/platform/slack/slack_adapter.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "bot/platform/adapter.hpp"
-#include "bot/slack/codec.hpp"
-#include "bot/slack/delivery.hpp"
-#include "bot/slack/web_api.hpp"
+#include "bot/platform/slack/codec.hpp"
+#include "bot/platform/slack/delivery.hpp"
+#include "bot/platform/slack/web_api.hpp"
 
 namespace tend::slack {
 

@@ -1,4 +1,4 @@
-#include "bot/slack/web_api.hpp"
+#include "bot/platform/slack/web_api.hpp"
 
 #include <spdlog/spdlog.h>
 
