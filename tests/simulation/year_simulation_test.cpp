@@ -882,3 +882,72 @@ TEST_CASE("a year of Tend: every follow-up arrives, in the recipient's hours, ne
   }
   CHECK(failing == 0);
 }
+
+// The oracle judged on a week written by hand, so that each count is seen to count.
+TEST_CASE("the simulation's oracle counts what went wrong") {
+  const auto utc = [](int month, int day, int hour) {
+    return Instant{date::sys_days{date::year{2026} / month / day} + hours{hour}};
+  };
+  Scenario s;
+  s.people["sam"] = {"sam", "Sam", "Europe/London", {}, true};
+  s.people["bodhi"] = {"bodhi", "Bodhi", "Europe/London", {}, false};
+  s.volunteers = {"bodhi"};
+  s.staff = {"sam"};
+  s.supervisors["bodhi"] = {{kStart, "sam"}};
+  // Tuesday 6 January 10:00 in London (UTC in winter): follow-ups Wed 7, Fri 9 and Tue 13 at 10:00
+  // to Sam, the gentle message Thu 8 at 10:00 to Bodhi.
+  s.stories.push_back({"bodhi", "story-Q1Z", utc(1, 6, 10), utc(1, 6, 9), false});
+  s.notes.push_back({"bodhi", "secretK1Z"});
+  const tend::Message followup{"It's been a while since *Bodhi* shared their story: story-Q1Z", {}, {}};
+  tend::Message gentle{"Hi Bodhi, about story-Q1Z: how are you doing?", {}, {}};
+  gentle.buttons.push_back({"3", "checkin.score", "3"});
+  const std::vector<Delivery> right = {{utc(1, 7, 10), "sam", followup},
+                                       {utc(1, 8, 10), "bodhi", gentle},
+                                       {utc(1, 9, 10), "sam", followup},
+                                       {utc(1, 13, 10), "sam", followup}};
+
+  SECTION("a week that went right counts nothing") {
+    CHECK(Oracle(s, right).judge().total() == 0);
+  }
+  SECTION("a follow-up that never came is missing") {
+    auto d = right;
+    d.erase(d.begin() + 2);
+    CHECK(Oracle(s, d).judge().missing == 1);
+  }
+  SECTION("a follow-up at 21:00 is outside hours, and missing at its time") {
+    auto d = right;
+    d[0].at = utc(1, 7, 21);
+    const auto c = Oracle(s, d).judge();
+    CHECK(c.outside_hours == 1);
+    CHECK(c.missing == 1);
+  }
+  SECTION("the same message twice within a minute is a duplicate") {
+    auto d = right;
+    d.push_back({utc(1, 13, 10) + 1s, "sam", followup});
+    CHECK(Oracle(s, d).judge().duplicated == 1);
+  }
+  SECTION("a private note in a message to the supervisor is seen") {
+    auto d = right;
+    d.push_back({utc(1, 12, 9), "sam", {"Bodhi wrote: secretK1Z", {}, {}}});
+    CHECK(Oracle(s, d).judge().private_seen == 1);
+  }
+  SECTION("what was due in a break and sent on time was sent during it, and is missing after it") {
+    // Wed 7 12:00 to Fri 9 12:00: the gentle message and the Friday follow-up are held until Fri 12:00,
+    // and no prompt comes within a week of the break's end.
+    s.breaks.push_back({"bodhi", utc(1, 7, 12), utc(1, 9, 12), BreakSpec::by_date});
+    const auto c = Oracle(s, right).judge();
+    CHECK(c.during_break == 2);
+    CHECK(c.missing == 2);
+    CHECK(c.not_resumed == 1);
+    auto held = right;
+    held[1].at = held[2].at = utc(1, 9, 12);
+    held.push_back({utc(1, 16, 10), "bodhi", {"Hi Bodhi, how are you doing?", {gentle.buttons}, {}}});
+    CHECK(Oracle(s, held).judge().total() == 0);
+  }
+  SECTION("a preparation note after the event is counted") {
+    s.stories.push_back({"bodhi", "story-Q2Z", utc(1, 10, 15), utc(1, 5, 10), true});
+    auto d = right;
+    d.push_back({utc(1, 12, 8), "bodhi", {"Tomorrow you're sharing your story: story-Q2Z", {}, {}}});
+    CHECK(Oracle(s, d).judge().prep_after_event == 1);
+  }
+}
