@@ -519,6 +519,9 @@ class Simulation {
   void apply(const Event& e) {
     switch (e.kind) {
       case Event::restart:
+        // The process was alive up to this moment (a running scheduler wakes every few minutes),
+        // then it stops and a new one opens the same file.
+        process_->scheduler->run_due();
         process_.reset();
         start();
         return;
