@@ -298,13 +298,26 @@ Scenario generate(int seed) {
   int tag = 0;
   for (const auto& v : s.volunteers) {
     const auto& p = s.person(v);
+    // The daylight-saving changes of the volunteer's zone in the year: two stories a year have
+    // their week of follow-ups across one.
+    std::vector<Instant> changes;
+    for (auto info = p.tz()->get_info(kStart); info.end < kLastEvent - date::days{21};
+         info = p.tz()->get_info(info.end))
+      changes.push_back(info.end);
     for (int i = 0; i < 9; ++i) {
       for (int attempt = 0; attempt < 50; ++attempt) {
-        const auto logged = instant_between(kStart + date::days{2}, kLastEvent - date::days{21});
+        const bool across_change = i < 2 && !changes.empty();
+        const auto change =
+            across_change ? changes[uniform(0, static_cast<int64_t>(changes.size()) - 1)] : kStart;
+        const auto logged = across_change
+                                ? change - date::days{uniform(7, 12)} - minutes{uniform(0, 24 * 60)}
+                                : instant_between(kStart + date::days{2}, kLastEvent - date::days{21});
         if (s.break_at(v, logged)) continue;
-        const bool future = chance(0.6);
-        const auto day = floor<date::days>(local_of(logged, p.tz())) +
-                         date::days{future ? uniform(1, 20) : -uniform(0, 2)};
+        const bool future = across_change || chance(0.6);
+        const auto day = across_change
+                             ? floor<date::days>(local_of(change, p.tz())) - date::days{uniform(1, 6)}
+                             : floor<date::days>(local_of(logged, p.tz())) +
+                                   date::days{future ? uniform(1, 20) : -uniform(0, 2)};
         const auto at = instant_of(day + hours{uniform(9, 17)} + minutes{uniform(0, 59)}, p.tz());
         if (future ? at <= logged : at >= logged) continue;
         // Two follow-ups of one story that fall into the same closed hours would reach the
@@ -784,29 +797,35 @@ class Oracle {
   // look-alikes), and, at the end of a break, more than one message per recipient about the
   // volunteer's stories.
   void duplicates(Counts& c) {
-    std::map<std::pair<std::string, std::string>, std::vector<Instant>> same;
-    for (const auto& d : d_) same[{d.to, d.message.text}].push_back(d.at);
-    for (const auto& [key, times] : same)
-      for (std::size_t i = 1; i < times.size(); ++i)
-        if (times[i] - times[i - 1] <= 60s) {
+    // Indices of deliveries already counted, so that one burst is counted once.
+    std::set<std::size_t> counted;
+    std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> same;
+    for (std::size_t i = 0; i < d_.size(); ++i) same[{d_[i].to, d_[i].message.text}].push_back(i);
+    for (const auto& [key, sent] : same)
+      for (std::size_t i = 1; i < sent.size(); ++i)
+        if (d_[sent[i]].at - d_[sent[i - 1]].at <= 60s) {
           ++c.duplicated;
-          note(c, "duplicate to @" + key.first + " at " + date::format("%F %R UTC", times[i]) + ": " +
+          counted.insert(sent[i]);
+          note(c, "duplicate to @" + key.first + " at " + date::format("%F %R UTC", d_[sent[i]].at) + ": " +
                       key.second.substr(0, 90));
         }
     for (const auto& b : s_.breaks) {
-      std::map<std::string, std::vector<Instant>> about;
-      for (const auto& d : d_)
-        if (d.at >= b.end && d.at <= b.end + date::days{4} && story_in(d.message.text, b.volunteer)) {
-          const auto& r = s_.person(d.to);
-          const auto w = next_window(b.end, r.tz(), r.hours);
-          if (d.at >= w - kEarly && d.at <= w + kLate) about[d.to].push_back(d.at);
-        }
-      for (const auto& [to, times] : about)
-        if (times.size() > 1) {
-          c.duplicated += static_cast<int>(times.size()) - 1;
-          note(c, std::to_string(times.size()) + " messages about the stories of @" + b.volunteer + " to @" +
-                      to + " at the end of a break, " + date::format("%F %R UTC", times.front()));
-        }
+      std::map<std::string, std::vector<std::size_t>> about;
+      for (std::size_t i = 0; i < d_.size(); ++i) {
+        const auto& d = d_[i];
+        if (d.at < b.end || d.at > b.end + date::days{4} || !story_in(d.message.text, b.volunteer)) continue;
+        const auto& r = s_.person(d.to);
+        const auto w = next_window(b.end, r.tz(), r.hours);
+        if (d.at >= w - kEarly && d.at <= w + kLate) about[d.to].push_back(i);
+      }
+      for (const auto& [to, sent] : about) {
+        int extra = -1;
+        for (auto i : sent) extra += !counted.count(i);
+        if (extra <= 0) continue;
+        c.duplicated += extra;
+        note(c, std::to_string(sent.size()) + " messages about the stories of @" + b.volunteer + " to @" +
+                    to + " at the end of a break, " + date::format("%F %R UTC", d_[sent.front()].at));
+      }
     }
   }
 
