@@ -172,6 +172,16 @@ struct Scenario {
   std::vector<PrivateNote> notes;
   std::map<std::string, std::vector<SupervisorSpan>> supervisors;
   int restarts = 0;
+  std::vector<std::pair<Instant, Instant>> downtimes;  // [stopped, started again)
+
+  // When something meant for `to` at `t` reaches them: their next allowed minute, or, when Tend
+  // was down then, their next allowed minute once it is back.
+  Instant arrival(Instant t, const PersonSpec& to) const {
+    auto w = next_window(t, to.tz(), to.hours);
+    for (const auto& [down, up] : downtimes)
+      if (w >= down && w < up) w = next_window(up, to.tz(), to.hours);
+    return w;
+  }
 
   const PersonSpec& person(const std::string& id) const { return people.at(id); }
 
@@ -362,9 +372,20 @@ Scenario generate(int seed) {
     }
   }
 
-  // Restarts of the process on the same database, every week or three.
+  // Restarts of the process on the same database, every week or three; some after a few hours
+  // down (what fell due meanwhile is delivered when it is back), never across what the scenario
+  // does, so that every line is typed when the scenario says.
   for (Instant r = kStart + date::days{uniform(5, 20)}; r < kLastEvent; r += date::days{uniform(7, 21)}) {
-    add({Event::restart, r + minutes{uniform(0, 24 * 60)}, "", "", "", Event::nothing, ""});
+    const auto at = r + minutes{uniform(0, 24 * 60)};
+    auto down = chance(0.4) ? minutes{uniform(30, 8 * 60)} : minutes{0};
+    for (const auto& e : s.events)
+      if (e.at >= at - 1min && e.at <= at + down + 1min) down = minutes{0};
+    for (const auto& b : s.breaks)
+      if ((b.start >= at - date::days{1} && b.start <= at + down + date::days{1}) ||
+          (b.end >= at - date::days{1} && b.end <= at + down + date::days{1}))
+        down = minutes{0};
+    add({Event::restart, at, "", "", std::to_string(down.count()), Event::nothing, ""});
+    if (down > 0min) s.downtimes.push_back({at, at + down});
     ++s.restarts;
   }
   (void)seq;
@@ -536,6 +557,7 @@ class Simulation {
         // then it stops and a new one opens the same file.
         process_->scheduler->run_due();
         process_.reset();
+        clock_.advance(minutes{std::stoll(e.value)});
         start();
         return;
       case Event::press:
@@ -677,12 +699,12 @@ class Oracle {
   // supervisor, after the story's last follow-up when the break outlasts it).
   Instant expected_at(const StorySpec& st, Instant due, const std::string& to, bool to_supervisor) const {
     const auto& r = s_.person(to);
-    const auto w = next_window(due, r.tz(), r.hours);
+    const auto w = s_.arrival(due, r);
     const auto* b = s_.break_at(st.volunteer, w);
     if (!b) return w;
     const auto last = last_followup(st);
-    if (to_supervisor && last >= b->start && last < b->end) return next_window(last, r.tz(), r.hours);
-    return next_window(b->end, r.tz(), r.hours);
+    if (to_supervisor && last >= b->start && last < b->end) return s_.arrival(last, r);
+    return s_.arrival(b->end, r);
   }
 
   bool arrived(const std::set<std::string>& to, const std::string& tag, Instant at) const {
@@ -757,8 +779,7 @@ class Oracle {
       const bool to_them = d.to == b.volunteer;
       if (!to_them && !contains(d.message.text, v.name)) continue;
       const auto& r = s_.person(d.to);
-      if (!to_them && contains(d.message.text, "break") &&
-          d.at <= next_window(b.start, r.tz(), r.hours) + kLate)
+      if (!to_them && contains(d.message.text, "break") && d.at <= s_.arrival(b.start, r) + kLate)
         continue;  // the supervisor is told of the break
       if (!to_them && held_story_exception(d, b)) continue;
       ++c.during_break;
@@ -775,7 +796,7 @@ class Oracle {
     for (const auto& st : s_.stories) {
       if (st.volunteer != b.volunteer || !contains(d.message.text, st.tag)) continue;
       const auto last = last_followup(st);
-      const auto w = next_window(last, r.tz(), r.hours);
+      const auto w = s_.arrival(last, r);
       if (last >= b.start && last < b.end && d.at >= w - kEarly && d.at <= w + kLate) return true;
     }
     return false;
@@ -815,7 +836,7 @@ class Oracle {
         const auto& d = d_[i];
         if (d.at < b.end || d.at > b.end + date::days{4} || !story_in(d.message.text, b.volunteer)) continue;
         const auto& r = s_.person(d.to);
-        const auto w = next_window(b.end, r.tz(), r.hours);
+        const auto w = s_.arrival(b.end, r);
         if (d.at >= w - kEarly && d.at <= w + kLate) about[d.to].push_back(i);
       }
       for (const auto& [to, sent] : about) {
@@ -836,7 +857,7 @@ class Oracle {
       const auto& v = s_.person(b.volunteer);
       auto ten = floor<date::days>(local_of(b.end + date::days{7}, v.tz())) + 10h;
       if (instant_of(ten, v.tz()) < b.end + date::days{7}) ten += date::days{1};
-      const auto deadline = next_window(instant_of(ten, v.tz()), v.tz(), v.hours) + kLate;
+      const auto deadline = s_.arrival(instant_of(ten, v.tz()), v) + kLate;
       if (deadline > kEnd) continue;
       bool prompted = false;
       for (const auto& d : d_)
@@ -881,12 +902,13 @@ TEST_CASE("a year of Tend: every follow-up arrives, in the recipient's hours, ne
     std::printf(
         "year simulation seed %d: missing=%d outside_hours=%d duplicated=%d private_seen=%d during_break=%d "
         "not_resumed=%d prep_after_event=%d (%zu messages, %d follow-ups expected, %zu stories of which %d "
-        "across a DST change, %zu breaks, %d restarts, %d Done, %d Snooze, %d Hand over)\n",
+        "across a DST change, %zu breaks, %d restarts (%zu after a while down), %d Done, %d Snooze, %d Hand "
+        "over)\n",
         seed, counts.missing, counts.outside_hours, counts.duplicated, counts.private_seen,
         counts.during_break, counts.not_resumed, counts.prep_after_event, simulation.deliveries.size(),
         counts.expected_followups, scenario.stories.size(), across_dst(scenario), scenario.breaks.size(),
-        scenario.restarts, simulation.pressed["nudge.done"], simulation.pressed["nudge.snooze"],
-        simulation.pressed["nudge.hand_over_to"]);
+        scenario.restarts, scenario.downtimes.size(), simulation.pressed["nudge.done"],
+        simulation.pressed["nudge.snooze"], simulation.pressed["nudge.hand_over_to"]);
     for (const auto& example : counts.examples) std::printf("  %s\n", example.c_str());
     // TEND_SIM_TRACE=<person> lists everything delivered to them, to read a count's story.
     if (const char* who = std::getenv("TEND_SIM_TRACE"))
