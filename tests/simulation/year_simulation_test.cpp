@@ -170,6 +170,13 @@ struct Scenario {
   std::vector<BreakSpec> breaks;
   std::vector<StorySpec> stories;
   std::vector<PrivateNote> notes;
+  // Check-ins that tell the supervisor at once (a low score or "support"): the volunteer asked,
+  // so a break that starts before the alert reaches them does not hold it.
+  struct Alert {
+    std::string volunteer;
+    Instant at;
+  };
+  std::vector<Alert> alerts;
   std::map<std::string, std::vector<SupervisorSpan>> supervisors;
   int restarts = 0;
   std::vector<std::pair<Instant, Instant>> downtimes;  // [stopped, started again)
@@ -366,9 +373,10 @@ Scenario generate(int seed) {
       if (s.break_at(v, at)) continue;
       PrivateNote n{v, "secretK" + std::to_string(++note) + "Z"};
       const auto score = uniform(1, 5);
-      say(at, v,
-          "/checkin " + std::to_string(score) + (chance(0.3) ? " support" : "") + " private " + n.token);
+      const bool support = chance(0.3);
+      say(at, v, "/checkin " + std::to_string(score) + (support ? " support" : "") + " private " + n.token);
       s.notes.push_back(n);
+      if (support || score <= 2) s.alerts.push_back({v, at});
     }
   }
 
@@ -782,6 +790,7 @@ class Oracle {
       if (!to_them && contains(d.message.text, "break") && d.at <= s_.arrival(b.start, r) + kLate)
         continue;  // the supervisor is told of the break
       if (!to_them && held_story_exception(d, b)) continue;
+      if (!to_them && asked_for_support(d, b)) continue;
       ++c.during_break;
       note(c, "during a break of @" + b.volunteer + " (" + date::format("%F %R", b.start) + " to " +
                   date::format("%F %R UTC", b.end) + "): to @" + d.to + " at " + shown(d.at, r.tz()) + ": " +
@@ -799,6 +808,13 @@ class Oracle {
       const auto w = s_.arrival(last, r);
       if (last >= b.start && last < b.end && d.at >= w - kEarly && d.at <= w + kLate) return true;
     }
+    return false;
+  }
+
+  bool asked_for_support(const Delivery& d, const BreakSpec& b) const {
+    const auto& r = s_.person(d.to);
+    for (const auto& a : s_.alerts)
+      if (a.volunteer == b.volunteer && d.at >= a.at && d.at <= s_.arrival(a.at, r) + kLate) return true;
     return false;
   }
 
