@@ -118,6 +118,10 @@ int serve(Mode mode, const config::FileConfig& config, std::istream& in, std::os
                     settings.optional_duration("outbox.pace").value_or(std::chrono::seconds{0}));
   outbox_options.max_attempts = settings.integer("outbox.max_attempts");
   sender = std::make_unique<OutboxSender>(io.get_executor(), db, clock, *adapter, outbox_options);
+  sender->check_before_sending([&](const storage::OutboxItem& item) {
+    const auto check = commands::Services(db, clock, registry, config.settings).recheck(item);
+    return OutboxCheck{check.decision, check.message};
+  });
   router.on_outbox_written([&] { sender->wake(); });
   router.on_jobs_scheduled([&] { scheduler.wake(); });
   scheduler.on_outbox_written([&] { sender->wake(); });

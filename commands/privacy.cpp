@@ -73,9 +73,7 @@ Reply forget_confirmed(Context& ctx, const ActionInput& input) {
     return q.exec();
   };
   // Jobs and messages about or to this person first; then the person (the rest cascades).
-  exec(
-      "DELETE FROM jobs WHERE json_extract(payload, '$.person') = ?1 OR json_extract(payload, '$.story') IN "
-      "(SELECT id FROM stories WHERE volunteer_id = ?2)");
+  storage::Jobs(ctx.db).remove_about(id);
   exec("DELETE FROM outbox WHERE person_id = ? AND status = 'pending'");
   exec("DELETE FROM settings WHERE person_id = ?");
   exec("UPDATE audit SET detail = '', old_value = '', new_value = '' WHERE subject_id = ?1 OR actor_id = ?2");
@@ -114,12 +112,13 @@ Reply tend_forget(Context& ctx, std::string_view args) {
 }
 
 void schedule_housekeeping(Services& s) {
-  s.schedule("privacy.retention", s.now() + std::chrono::minutes(1), {}, "housekeeping:daily");
+  s.schedule({storage::JobKind::privacy_retention, s.now() + std::chrono::minutes(1), storage::NoPayload{},
+              "housekeeping:daily", std::nullopt});
 }
 
 void add_privacy(Registry& registry) {
   registry.add(ActionSpec{"tend.forget", anyone, forget_confirmed});
-  registry.add(JobSpec{"privacy.retention", retention});
+  registry.add(JobSpec{storage::JobKind::privacy_retention, retention});
 }
 
 }  // namespace tend::commands

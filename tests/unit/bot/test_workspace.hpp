@@ -9,6 +9,10 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include "bot/outbox_sender.hpp"
 #include "bot/router.hpp"
 #include "bot/scheduler.hpp"
 #include "commands/families.hpp"
@@ -29,6 +33,29 @@ inline std::string london_text(Instant t) {
   return config::format_local(t, date::locate_zone("Europe/London"));
 }
 
+// The platform as the test sees it: every message Tend delivered, to whom, when.
+class RecordingPlatform final : public platform::Adapter {
+ public:
+  struct Delivered {
+    std::string to;
+    Message message;
+    Instant at;
+  };
+  std::vector<Delivered> delivered;
+  const Clock* clock = nullptr;
+
+  std::string platform() const override { return "console"; }
+  boost::asio::awaitable<void> run(platform::Dispatcher&) override { co_return; }
+  void stop() override {}
+  boost::asio::awaitable<platform::SendResult> send(const platform::Recipient& to, const Message& m) override {
+    delivered.push_back({to.id, m, clock->now()});
+    co_return platform::SendResult{};
+  }
+  boost::asio::awaitable<std::optional<platform::UserProfile>> lookup_user(std::string) override {
+    co_return std::nullopt;
+  }
+};
+
 class TestWorkspace {
  public:
   // Wednesday 3 June 2026, 10:00 in London, unless told otherwise; "ada" is an admin by config.
@@ -38,6 +65,13 @@ class TestWorkspace {
     router = std::make_unique<Router>(db, clock, registry, RouterOptions{"console", {"ada"}, file_settings_});
     router->on_outbox_written([this] { ++outbox_wakes; });
     scheduler = std::make_unique<Scheduler>(io.get_executor(), db, clock, registry, file_settings_);
+    platform.clock = &clock;
+    sender = std::make_unique<OutboxSender>(io.get_executor(), db, clock, platform,
+                                            OutboxOptions{std::chrono::milliseconds{0}, 8});
+    sender->check_before_sending([this](const storage::OutboxItem& item) {
+      const auto check = commands::Services(db, clock, registry, file_settings_).recheck(item);
+      return OutboxCheck{check.decision, check.message};
+    });
   }
 
   storage::Database db{{":memory:"}};
@@ -47,6 +81,8 @@ class TestWorkspace {
   // Before the scheduler: its timer must be destroyed while the io_context still exists.
   boost::asio::io_context io;
   std::unique_ptr<Scheduler> scheduler;
+  RecordingPlatform platform;
+  std::unique_ptr<OutboxSender> sender;
   int outbox_wakes = 0;
 
   // "/checkin 4 fine" typed by `who`.
@@ -66,25 +102,51 @@ class TestWorkspace {
     say("ada", "/tend admin person @sam staff");
     say("ada", "/tend admin supervisor @bo @sam");
   }
-  // Moves time job by job, as the running scheduler would.
+  // Moves time from one due job or message to the next, as the running scheduler and outbox
+  // sender would: each job runs and each message is delivered at its own time.
   void advance(std::chrono::seconds by) {
     const auto target = clock.now() + by;
-    while (auto next = storage::Jobs(db).earliest()) {
-      if (*next > target) break;
+    for (;;) {
+      std::optional<Instant> next;
+      for (auto candidate : {storage::Jobs(db).earliest(), storage::Outbox(db).earliest_pending()})
+        if (candidate) next = next ? std::min(*next, *candidate) : *candidate;
+      if (!next || *next > target) break;
       if (*next > clock.now()) clock.set(*next);
       scheduler->run_due();
+      deliver();
     }
     clock.set(target);
     scheduler->run_due();
+    deliver();
+  }
+  // One pass of the outbox sender at the clock's now.
+  void deliver() {
+    boost::asio::co_spawn(io, sender->deliver_due(), boost::asio::detached);
+    io.run();
+    io.restart();
+  }
+  // Tend stops and starts again on the same database (the clock may have moved meanwhile).
+  void restart() {
+    scheduler = std::make_unique<Scheduler>(io.get_executor(), db, clock, registry, file_settings_);
+    scheduler->run_due();
+    deliver();
+  }
+  // What `who` received whose text contains `text`, in order, as they saw it.
+  std::vector<RecordingPlatform::Delivered> received(const std::string& who, const std::string& text = {}) {
+    std::vector<RecordingPlatform::Delivered> out;
+    for (const auto& d : platform.delivered)
+      if (d.to == who && d.message.text.find(text) != std::string::npos) out.push_back(d);
+    return out;
   }
   const storage::SettingValues& file_settings() const { return file_settings_; }
   storage::Person person(const std::string& id) { return *storage::People(db).by_platform_id("console", id); }
   // Messages Tend has queued that are due now.
   std::vector<storage::OutboxItem> outbox() { return storage::Outbox(db).due(clock.now(), 10000); }
-  // Every message queued for `who` whose text contains `text`, sent or not, in delivery order.
+  // Every message queued for `who` whose text contains `text`, sent or still to go (not held,
+  // merged or dropped), in delivery order.
   std::vector<storage::OutboxItem> to_containing(const std::string& who, const std::string& text) {
     std::vector<storage::OutboxItem> out;
-    for (auto& item : storage::Outbox(db).due(Instant{std::chrono::seconds{253402300799}}, 10000))
+    for (auto& item : storage::Outbox(db).queued_or_sent(100000))
       if (item.recipient.id == who && item.message.text.find(text) != std::string::npos) out.push_back(item);
     return out;
   }
