@@ -439,6 +439,11 @@ struct Process {
     scheduler = std::make_unique<tend::Scheduler>(io.get_executor(), db, clock, registry, file_settings);
     sender = std::make_unique<tend::OutboxSender>(io.get_executor(), db, clock, platform,
                                                   tend::OutboxOptions{milliseconds{1000}, 8});
+    // As the runtime wires it: the delivery policy is asked again just before a row goes.
+    sender->check_before_sending([this, &clock](const tend::storage::OutboxItem& item) {
+      const auto check = tend::commands::Services(db, clock, registry, file_settings).recheck(item);
+      return tend::OutboxCheck{check.decision, check.message};
+    });
   }
   tend::storage::Database db;
   tend::storage::SettingValues file_settings;
@@ -912,6 +917,12 @@ TEST_CASE("a year of Tend: every follow-up arrives, in the recipient's hours, ne
   int failing = 0;
   for (int seed : {1, 2, 3, 4}) {
     const auto scenario = generate(seed);
+    // TEND_SIM_EVENTS=1 lists what the scenario does, to read a count's story.
+    if (std::getenv("TEND_SIM_EVENTS"))
+      for (const auto& e : scenario.events)
+        std::printf(
+            "    seed %d event %s @%s %s\n", seed, date::format("%F %R UTC", e.at).c_str(), e.who.c_str(),
+            e.kind == Event::restart ? ("restart, down " + e.value + " min").c_str() : e.text.c_str());
     Simulation simulation(seed, scenario);
     simulation.run();
     const auto counts = Oracle(scenario, simulation.deliveries).judge();
@@ -929,9 +940,9 @@ TEST_CASE("a year of Tend: every follow-up arrives, in the recipient's hours, ne
     // TEND_SIM_TRACE=<person> lists everything delivered to them, to read a count's story.
     if (const char* who = std::getenv("TEND_SIM_TRACE"))
       for (const auto& d : simulation.deliveries)
-        if (d.to == who)
-          std::printf("    seed %d to @%s %s: %s\n", seed, who, date::format("%F %R UTC", d.at).c_str(),
-                      d.message.text.substr(0, 100).c_str());
+        if (d.to == who || std::string(who) == "*")
+          std::printf("    seed %d to @%s %s: %s\n", seed, d.to.c_str(),
+                      date::format("%F %R UTC", d.at).c_str(), d.message.text.substr(0, 400).c_str());
     std::fflush(stdout);
     // The year must really hold what it claims to test.
     CHECK(counts.expected_followups > 100);
