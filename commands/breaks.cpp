@@ -120,7 +120,7 @@ bool is_nudge_message(const Message& m) {
 void give_back_to(Services& s, const storage::Person& volunteer, const std::optional<storage::Person>& to,
                   std::vector<Services::Gathered> items, bool is_supervisor) {
   const bool to_volunteer = to && to->id == volunteer.id;
-  if (items.size() == 1 && !is_supervisor) {
+  if (items.size() == 1 && !is_supervisor && !to_volunteer) {
     auto& item = items.front();
     if (!item.nudge_reason.empty() && item.message.buttons.empty())
       nudge_staff_about(s, volunteer,
@@ -179,7 +179,10 @@ void give_back_to(Services& s, const storage::Person& volunteer, const std::opti
 void give_back_held(Services& s, const storage::Person& volunteer) {
   s.start_gathering(volunteer.id);
   storage::Jobs jobs(s.db);
-  for (const auto& job : jobs.held_about(volunteer.id)) {
+  for (const auto& job : jobs.about(volunteer.id)) {
+    // Silence during a break is not silence to worry about: the overdue watch starts again from
+    // its end whether or not it fell due meanwhile.
+    if (!job.held && job.kind != storage::JobKind::checkin_overdue) continue;
     if (auto at = resumed_at(s, volunteer, job.kind)) {
       jobs.release(job.id, *at);
       continue;

@@ -173,7 +173,9 @@ JobOutcome followup(Services& s, const storage::Job& job) {
   std::string reason = "follow-up " + config::format_duration(offset) + " after " + volunteer.display_name +
                        " shared their story (" + story.what + ")";
   std::string text;
+  auto kind = config::MessageKind::story_followup;
   if (volunteer.on_break(s.now())) {
+    kind = config::MessageKind::story_followups_held;
     // The one exception to a break: it outlasts this story's follow-ups, so the supervisor hears
     // of them all now, together, rather than only when the break ends.
     std::vector<std::string> held;
@@ -181,10 +183,10 @@ JobOutcome followup(Services& s, const storage::Job& job) {
     for (const auto& other : jobs.held_about(volunteer.id)) {
       if (other.kind != storage::JobKind::story_followup || other.as<storage::StoryJob>().story != story.id)
         continue;
-      held.push_back(config::format_duration(other.as<storage::StoryJob>().offset));
+      held.push_back(elapsed(story.at, story.at + other.as<storage::StoryJob>().offset));
       jobs.remove(other.id);
     }
-    held.push_back(config::format_duration(offset));
+    held.push_back(elapsed(story.at, story.at + offset));
     std::string list;
     for (std::size_t i = 0; i < held.size(); ++i)
       list += (i == 0 ? "" : i + 1 == held.size() ? " and " : ", ") + held[i];
@@ -202,8 +204,7 @@ JobOutcome followup(Services& s, const storage::Job& job) {
     text += "\nTheir last check-in: " + score_text(latest.front().score) + ", " +
             config::format_local(latest.front().at, zone) + ".";
   nudge_staff_about(s, volunteer,
-                    {reason, text + late_note(s, job, zone), job.key, config::MessageKind::story_followup,
-                     job.due_at, std::nullopt});
+                    {reason, text + late_note(s, job, zone), job.key, kind, job.due_at, std::nullopt});
   return JobOutcome::done();
 }
 

@@ -7,13 +7,14 @@
 namespace tend::config {
 namespace {
 
-constexpr std::array<std::pair<MessageKind, std::string_view>, 14> kNames{{
+constexpr std::array<std::pair<MessageKind, std::string_view>, 15> kNames{{
     {MessageKind::notice, "notice"},
     {MessageKind::urgent_alert, "urgent_alert"},
     {MessageKind::on_call_alert, "on_call_alert"},
     {MessageKind::prompt, "prompt"},
     {MessageKind::overdue, "overdue"},
     {MessageKind::story_followup, "story_followup"},
+    {MessageKind::story_followups_held, "story_followups_held"},
     {MessageKind::story_volunteer, "story_volunteer"},
     {MessageKind::story_prepare, "story_prepare"},
     {MessageKind::story_reminder, "story_reminder"},
@@ -54,7 +55,8 @@ bool ends_with_its_event(MessageKind kind) {
 }
 
 bool held_by_break(MessageKind kind) {
-  return kind != MessageKind::notice && kind != MessageKind::urgent_alert && kind != MessageKind::on_call_alert;
+  return kind != MessageKind::notice && kind != MessageKind::urgent_alert && kind != MessageKind::on_call_alert &&
+         kind != MessageKind::story_followups_held;
 }
 
 Decision decide(const DeliveryFacts& f) {

@@ -21,6 +21,7 @@ enum class MessageKind {
   prompt,                // "how are you doing?"
   overdue,               // nobody has heard from a volunteer for checkin.overdue_after
   story_followup,        // to the supervisor, days after a story
+  story_followups_held,  // the break's one exception: a story's held follow-ups, together, at its last
   story_volunteer,       // the gentle message to the volunteer after their story
   story_prepare,         // the preparation note before a future story
   story_reminder,        // the day-before reminder
