@@ -861,7 +861,10 @@ class Oracle {
         if (d.at >= w - kEarly && d.at <= w + kLate) about[d.to].push_back(i);
       }
       for (const auto& [to, sent] : about) {
-        int extra = -1;
+        // One message for what the break held, plus a follow-up the break did not hold that the
+        // recipient's closed hours happen to bring to the same minute (the design has no rule
+        // for that coincidence, and the scenario avoids it without a break).
+        int extra = -1 - unheld_followups_at(b.volunteer, to, d_[sent.front()].at);
         for (auto i : sent) extra += !counted.count(i);
         if (extra <= 0) continue;
         c.duplicated += extra;
@@ -869,6 +872,21 @@ class Oracle {
                     to + " at the end of a break, " + date::format("%F %R UTC", d_[sent.front()].at));
       }
     }
+  }
+
+  // How many follow-ups of the volunteer's stories reach `to` at `at` without having been held.
+  int unheld_followups_at(const std::string& volunteer, const std::string& to, Instant at) const {
+    const auto& r = s_.person(to);
+    int n = 0;
+    for (const auto& st : s_.stories) {
+      if (st.volunteer != volunteer) continue;
+      for (int k : {1, 3, 7}) {
+        const auto due = days_later(st.at, k, s_.person(volunteer).tz());
+        const auto w = s_.arrival(due, r);
+        n += due >= st.logged && !s_.break_at(volunteer, w) && w >= at - kLate && w <= at + kEarly;
+      }
+    }
+    return n;
   }
 
   // After a break, the prompts come back within one cadence (a week, at 10:00 local, then the
@@ -1014,6 +1032,24 @@ TEST_CASE("the simulation's oracle counts what went wrong") {
     held[1].at = held[2].at = utc(1, 9, 12);
     held.push_back({utc(1, 16, 10), "bodhi", {"Hi Bodhi, how are you doing?", {gentle.buttons}, {}}});
     CHECK(Oracle(s, held).judge().total() == 0);
+  }
+  SECTION("what a break held comes back as one message per recipient, not a burst") {
+    // Tue 6 12:00 to Sat 10 12:00: the Wednesday and Friday follow-ups and the gentle message are
+    // held until Monday 08:00; the follow-up of Tuesday 13 is not.
+    s.breaks.push_back({"bodhi", utc(1, 6, 12), utc(1, 10, 12), BreakSpec::by_date});
+    const tend::Message prompt{"Hi Bodhi, how are you doing?", {gentle.buttons}, {}};
+    std::vector<Delivery> one = {
+        {utc(1, 12, 8), "sam", {"While Bodhi was on a break: story-Q1Z, twice", {}, {}}},
+        {utc(1, 12, 8), "bodhi", gentle},
+        {utc(1, 13, 10), "sam", followup},
+        {utc(1, 19, 8), "bodhi", prompt}};
+    const auto counts = Oracle(s, one).judge();
+    INFO((counts.examples.empty() ? std::string() : counts.examples.front()));
+    CHECK(counts.total() == 0);
+    auto burst = one;
+    burst[0].message.text = "A follow-up 1 day after Bodhi's story-Q1Z";
+    burst.push_back({utc(1, 12, 8) + 1s, "sam", {"A follow-up 3 days after Bodhi's story-Q1Z", {}, {}}});
+    CHECK(Oracle(s, burst).judge().duplicated == 1);
   }
   SECTION("a preparation note after the event is counted") {
     s.stories.push_back({"bodhi", "story-Q2Z", utc(1, 10, 15), utc(1, 5, 10), true});
