@@ -144,8 +144,8 @@ std::vector<double> measure_lateness(const std::filesystem::path& file, int samp
     for (int i = 0; i < samples; ++i) {
       due.push_back(first + seconds(i));
       storage::Jobs(db).schedule({storage::JobKind::story_followup, due.back(),
-                                  storage::StoryJob{story_id, seconds{86400}}, "lateness:" + std::to_string(i),
-                                  v.id});
+                                  storage::StoryJob{story_id, seconds{86400}},
+                                  "lateness:" + std::to_string(i), v.id});
     }
     tx.commit();
   }

@@ -112,7 +112,9 @@ boost::asio::awaitable<void> Scheduler::run() {
     if (stopping_) break;
     auto next = storage::Jobs(db_).earliest();
     auto wait = std::chrono::duration_cast<std::chrono::system_clock::duration>(kHeartbeat);
-    if (next) wait = std::min(wait, std::max(std::chrono::system_clock::duration::zero(), *next - clock_.precise_now()));
+    if (next)
+      wait =
+          std::min(wait, std::max(std::chrono::system_clock::duration::zero(), *next - clock_.precise_now()));
     timer_.expires_after(wait);
     boost::system::error_code ec;
     co_await timer_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));

@@ -35,8 +35,8 @@ Reply show(Context& ctx, std::string_view args) {
 
 storage::NewJob boundary_reminder(Services& s, const storage::Person& person) {
   return {storage::JobKind::boundaries_reminder,
-          s.now() + s.settings_for(person).duration("boundaries.reminder_every"), storage::PersonJob{person.id},
-          "boundaries:" + std::to_string(person.id), person.id};
+          s.now() + s.settings_for(person).duration("boundaries.reminder_every"),
+          storage::PersonJob{person.id}, "boundaries:" + std::to_string(person.id), person.id};
 }
 
 JobOutcome reminder(Services& s, const storage::Job& job) {

@@ -123,8 +123,9 @@ void give_back_to(Services& s, const storage::Person& volunteer, const std::opti
   if (items.size() == 1 && !is_supervisor && !to_volunteer) {
     auto& item = items.front();
     if (!item.nudge_reason.empty() && item.message.buttons.empty())
-      nudge_staff_about(s, volunteer,
-                        {item.nudge_reason, item.message.text, item.key, item.about.kind, item.about.about_at, to});
+      nudge_staff_about(
+          s, volunteer,
+          {item.nudge_reason, item.message.text, item.key, item.about.kind, item.about.about_at, to});
     else if (to)
       s.send(*to, item.message, item.key, item.about);
     else
@@ -132,13 +133,14 @@ void give_back_to(Services& s, const storage::Person& volunteer, const std::opti
     return;
   }
   const auto* zone = to ? s.zone_of(*to) : s.global_settings().zone("timezone.default");
-  std::string text = to_volunteer   ? "Welcome back, " + volunteer.display_name + "."
+  std::string text = to_volunteer    ? "Welcome back, " + volunteer.display_name + "."
                      : is_supervisor ? "*" + volunteer.display_name + "* is back from their break."
                                      : "";
   if (!items.empty())
-    text += std::string(text.empty() ? "" : " ") +
-            (to_volunteer ? "While you were on a break, Tend held these for you:"
-                          : "While *" + volunteer.display_name + "* was on a break, Tend held these for you:");
+    text +=
+        std::string(text.empty() ? "" : " ") +
+        (to_volunteer ? "While you were on a break, Tend held these for you:"
+                      : "While *" + volunteer.display_name + "* was on a break, Tend held these for you:");
   std::string reasons;
   std::vector<Button> buttons;
   config::MessageKind kind = config::MessageKind::notice;
@@ -150,8 +152,9 @@ void give_back_to(Services& s, const storage::Person& volunteer, const std::opti
     if (kind == config::MessageKind::notice) kind = item.about.kind;
     if (!moment) moment = item.about.about_at;
     if (!item.nudge_reason.empty() || is_nudge_message(item.message)) {
-      reasons += (reasons.empty() ? "" : "; ") +
-                 (item.nudge_reason.empty() ? std::string("a reminder held during the break") : item.nudge_reason);
+      reasons +=
+          (reasons.empty() ? "" : "; ") +
+          (item.nudge_reason.empty() ? std::string("a reminder held during the break") : item.nudge_reason);
       // The older nudge is replaced by the one below: its repeat and escalation go with it.
       for (const auto& b : item.message.buttons)
         if (b.action_id == "nudge.done") storage::Jobs(s.db).remove_by_key_prefix("nudge:" + b.value + ":");
@@ -160,11 +163,13 @@ void give_back_to(Services& s, const storage::Person& volunteer, const std::opti
     for (const auto& b : item.message.buttons)
       if (std::find(buttons.begin(), buttons.end(), b) == buttons.end()) buttons.push_back(b);
   }
-  const auto key = "break-held:" + std::to_string(volunteer.id) + ":" + (to ? std::to_string(to->id) : "coordinators") +
-                   ":" + std::to_string(storage::unix_seconds(s.now()));
+  const auto key = "break-held:" + std::to_string(volunteer.id) + ":" +
+                   (to ? std::to_string(to->id) : "coordinators") + ":" +
+                   std::to_string(storage::unix_seconds(s.now()));
   if (!reasons.empty()) {
-    nudge_staff_about(s, volunteer, {"held while " + volunteer.display_name + " was on a break: " + reasons, text, key,
-                                     kind, std::nullopt, to});
+    nudge_staff_about(s, volunteer,
+                      {"held while " + volunteer.display_name + " was on a break: " + reasons, text, key,
+                       kind, std::nullopt, to});
     return;
   }
   const storage::OutboxAbout about{kind, volunteer.id, std::nullopt};
@@ -227,7 +232,8 @@ void give_back_held(Services& s, const storage::Person& volunteer) {
     by_recipient[id].push_back(std::move(item));
   }
   for (const auto& id : order)
-    give_back_to(s, volunteer, recipient[id], std::move(by_recipient[id]), supervisor && id == supervisor->id);
+    give_back_to(s, volunteer, recipient[id], std::move(by_recipient[id]),
+                 supervisor && id == supervisor->id);
 }
 
 namespace {

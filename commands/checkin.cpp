@@ -85,8 +85,8 @@ Reply record(Context& ctx, std::optional<int> score, std::string note) {
   storage::Checkin checkin{0, ctx.caller.id, score, note, is_private, support, ctx.now()};
   const auto checkin_id = storage::Checkins(ctx.db).add(checkin);
   const auto overdue_after = ctx.settings().duration("checkin.overdue_after");
-  ctx.schedule({storage::JobKind::checkin_overdue, ctx.now() + overdue_after, storage::PersonJob{ctx.caller.id},
-                "overdue:" + std::to_string(ctx.caller.id), ctx.caller.id},
+  ctx.schedule({storage::JobKind::checkin_overdue, ctx.now() + overdue_after,
+                storage::PersonJob{ctx.caller.id}, "overdue:" + std::to_string(ctx.caller.id), ctx.caller.id},
                /*replace_existing=*/true);
 
   std::optional<storage::Person> supervisor;
@@ -109,7 +109,9 @@ Reply record(Context& ctx, std::optional<int> score, std::string note) {
     const storage::OutboxAbout about{config::MessageKind::urgent_alert, ctx.caller.id, ctx.now()};
     const std::string because =
         "\nBecause you " + std::string(support ? "asked for support" : "scored " + score_text(score)) + ", ";
-    const std::string with_note = note.empty() ? "." : is_private ? "; your note stays private." : ", with your note.";
+    const std::string with_note = note.empty() ? "."
+                                  : is_private ? "; your note stays private."
+                                               : ", with your note.";
     const auto out_of_hours = ctx.settings().text("support.out_of_hours");
     if (supervisor) {
       auto on_call = on_call_now(ctx);
@@ -130,13 +132,16 @@ Reply record(Context& ctx, std::optional<int> score, std::string note) {
                 ", when their working hours start.";
       } else {
         text += because + "I've told " + supervisor->display_name + " (your supervisor)";
-        text += decision.verdict == config::Verdict::send ? " now" : "; it reaches them " + when + ", when their working hours start";
+        text += decision.verdict == config::Verdict::send
+                    ? " now"
+                    : "; it reaches them " + when + ", when their working hours start";
         text += with_note;
       }
       if (decision.verdict != config::Verdict::send)
-        text += out_of_hours ? "\n" + *out_of_hours
-                             : "\nIf you need help before then, contact your organisation's out-of-hours support, "
-                               "or call 999 in an emergency.";
+        text += out_of_hours
+                    ? "\n" + *out_of_hours
+                    : "\nIf you need help before then, contact your organisation's out-of-hours support, "
+                      "or call 999 in an emergency.";
     } else {
       ctx.send_to_coordinators(alert, key, about);
       text += "\nYou don't have a supervisor in Tend yet, so I've told the coordinators now" + with_note;
@@ -303,9 +308,10 @@ JobOutcome overdue(Services& s, const storage::Job& job) {
                     {person->display_name + " has not checked in for " + silent,
                      "*" + person->display_name + "* hasn't checked in for " + silent + " (" +
                          (latest.empty() ? "not since joining, " : "since ") +
-                         config::format_local(last, s.zone_of(*person)) + "). Please reach out to them, gently and in private.",
-                     job.key + ":" + std::to_string(storage::unix_seconds(job.due_at)), config::MessageKind::overdue,
-                     job.due_at, std::nullopt});
+                         config::format_local(last, s.zone_of(*person)) +
+                         "). Please reach out to them, gently and in private.",
+                     job.key + ":" + std::to_string(storage::unix_seconds(job.due_at)),
+                     config::MessageKind::overdue, job.due_at, std::nullopt});
   return JobOutcome::again_at(s.now() + overdue_after);
 }
 

@@ -8,9 +8,9 @@
 #include "commands/text.hpp"
 #include "storage/audit.hpp"
 #include "storage/inbound.hpp"
-#include "storage/time.hpp"
 #include "storage/jobs.hpp"
 #include "storage/outbox.hpp"
+#include "storage/time.hpp"
 
 namespace tend::commands {
 namespace {
@@ -60,7 +60,8 @@ bool Services::was_down_at(Instant t) const {
   storage::Meta meta(db);
   const auto from = meta.get(kDownFromKey), until = meta.get(kDownUntilKey);
   if (!from || !until) return false;
-  return storage::from_unix_seconds(std::stoll(*from)) <= t && t < storage::from_unix_seconds(std::stoll(*until));
+  return storage::from_unix_seconds(std::stoll(*from)) <= t &&
+         t < storage::from_unix_seconds(std::stoll(*until));
 }
 
 std::string Services::slash(std::string_view family) const {
@@ -69,7 +70,8 @@ std::string Services::slash(std::string_view family) const {
 
 config::Window Services::window_of(const storage::Person& person) const {
   const auto settings = settings_for(person);
-  return {zone_of(person), settings.quiet_hours("nudge.quiet_hours"), settings.working_days("nudge.working_days")};
+  return {zone_of(person), settings.quiet_hours("nudge.quiet_hours"),
+          settings.working_days("nudge.working_days")};
 }
 
 namespace {
@@ -106,8 +108,8 @@ Instant Services::send(const storage::Person& to, const Message& message, const 
   const bool hold = decision.verdict == config::Verdict::hold;
   const auto at = decision.verdict == config::Verdict::wait ? decision.at : now_;
   storage::Outbox outbox(db);
-  const auto row = outbox.enqueue({storage::OutboxRecipient::Kind::person, to.platform_user_id, to.id}, message,
-                                  at, idempotency_key, about);
+  const auto row = outbox.enqueue({storage::OutboxRecipient::Kind::person, to.platform_user_id, to.id},
+                                  message, at, idempotency_key, about);
   if (row && hold) outbox.hold(*row);
   queued_ = true;
   return at;
@@ -144,8 +146,8 @@ void Services::send_to_coordinators(const Message& message, const std::string& i
     const auto decision = config::decide(facts_of(db, about, now_));
     if (decision.verdict == config::Verdict::drop) return;
     storage::Outbox outbox(db);
-    const auto row = outbox.enqueue({storage::OutboxRecipient::Kind::channel, *channel, std::nullopt}, message,
-                                    now_, idempotency_key, about);
+    const auto row = outbox.enqueue({storage::OutboxRecipient::Kind::channel, *channel, std::nullopt},
+                                    message, now_, idempotency_key, about);
     if (row && decision.verdict == config::Verdict::hold) outbox.hold(*row);
     queued_ = true;
     return;

@@ -1,8 +1,8 @@
 #pragma once
 // How times, scores and trends are shown to people.
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/clock.hpp"

@@ -43,7 +43,7 @@ Reply done(Context& ctx, const ActionInput& input) {
     return Reply{"Already done" + (by ? " by " + by->display_name : std::string()) + ". Thank you.", {}, {}};
   }
   storage::Nudges(ctx.db).mark_done(nudge.id, ctx.caller.id, ctx.now());
-  
+
   storage::Jobs(ctx.db).remove_by_key_prefix("nudge:" + std::to_string(nudge.id) + ":");
   ctx.audit("nudge.done", volunteer.id, nudge.reason);
   return Reply{"Thank you for checking in with " + volunteer.display_name + ". I've noted it; it shows in `" +
@@ -112,8 +112,8 @@ JobOutcome repeat(Services& services, const storage::Job& job) {
       {}};
   const auto key = job.key + ":" + std::to_string(storage::unix_seconds(job.due_at));
   if (services.gathering(volunteer->id)) {
-    services.gather({owner, message, {config::MessageKind::nudge_repeat, volunteer->id, job.due_at}, key,
-                     nudge->reason});
+    services.gather(
+        {owner, message, {config::MessageKind::nudge_repeat, volunteer->id, job.due_at}, key, nudge->reason});
     return JobOutcome::done();
   }
   services.send(*owner, message, key, {config::MessageKind::nudge_repeat, volunteer->id, job.due_at});
@@ -139,8 +139,8 @@ JobOutcome escalate(Services& services, const storage::Job& job) {
   std::string text;
   if (open.size() == 1) {
     auto owner = owner_of(services, open.front());
-    text = "Nobody has answered this reminder for " + elapsed(open.front().created_at, services.now()) + ": " +
-           open.front().reason + ". " + (owner ? owner->display_name + " was asked. " : std::string());
+    text = "Nobody has answered this reminder for " + elapsed(open.front().created_at, services.now()) +
+           ": " + open.front().reason + ". " + (owner ? owner->display_name + " was asked. " : std::string());
   } else {
     text = "Nobody has answered these reminders about *" + volunteer->display_name + "*:";
     for (const auto& n : open) {
@@ -180,9 +180,9 @@ void nudge_staff_about(Services& services, const storage::Person& volunteer, con
     services.gather({owner, Message{request.text, {}, {}}, about, request.key, request.reason});
     return;
   }
-  const auto id = storage::Nudges(services.db)
-                      .add(volunteer.id, owner ? std::optional(owner->id) : std::nullopt, request.reason,
-                           services.now());
+  const auto id =
+      storage::Nudges(services.db)
+          .add(volunteer.id, owner ? std::optional(owner->id) : std::nullopt, request.reason, services.now());
   const Message message{request.text, nudge_buttons(id), {}};
   Instant delivered_at = services.now();
   if (owner)

@@ -6,10 +6,10 @@
 #include "commands/nudges.hpp"
 #include "commands/text.hpp"
 #include "config/delivery_window.hpp"
-#include "storage/roles.hpp"
 #include "config/parse.hpp"
 #include "storage/checkins.hpp"
 #include "storage/jobs.hpp"
+#include "storage/roles.hpp"
 #include "storage/stories.hpp"
 
 namespace tend::commands {
@@ -92,8 +92,8 @@ Reply log_story(Context& ctx, std::string_view args) {
   const auto gentle_after = settings.duration("story.volunteer_followup");
   const auto gentle = config::add_local(at, gentle_after, volunteer_zone);
   if (gentle >= ctx.now() - kPastFollowupGrace)
-    ctx.schedule({storage::JobKind::story_volunteer, gentle, storage::StoryJob{id, gentle_after}, key + "volunteer",
-                  volunteer.id});
+    ctx.schedule({storage::JobKind::story_volunteer, gentle, storage::StoryJob{id, gentle_after},
+                  key + "volunteer", volunteer.id});
 
   const bool future = at > ctx.now();
   if (future) {
@@ -190,14 +190,16 @@ JobOutcome followup(Services& s, const storage::Job& job) {
     std::string list;
     for (std::size_t i = 0; i < held.size(); ++i)
       list += (i == 0 ? "" : i + 1 == held.size() ? " and " : ", ") + held[i];
-    reason = "follow-ups " + list + " after " + volunteer.display_name + " shared their story (" + story.what + ")";
+    reason = "follow-ups " + list + " after " + volunteer.display_name + " shared their story (" +
+             story.what + ")";
     text = "*" + volunteer.display_name + "* is on a break, so Tend held the follow-ups of their story: _" +
            story.what + "_ (" + when + "), due " + list +
            " after it. Their break outlasts them, so here they are, once. Feelings can surface days later; "
            "please check in with them gently, and respect that they asked for quiet.";
   } else {
-    text = "A follow-up " + elapsed(story.at, story.at + offset) + " after *" + volunteer.display_name + "* shared their story: _" +
-           story.what + "_ (" + when + "). Feelings can surface days later. Please check in with them today.";
+    text = "A follow-up " + elapsed(story.at, story.at + offset) + " after *" + volunteer.display_name +
+           "* shared their story: _" + story.what + "_ (" + when +
+           "). Feelings can surface days later. Please check in with them today.";
   }
   auto latest = storage::Checkins(s.db).latest(volunteer.id, 1);
   if (!latest.empty())
@@ -209,7 +211,8 @@ JobOutcome followup(Services& s, const storage::Job& job) {
 }
 
 void followup_facts(Services& s, const storage::Job& job, config::DeliveryFacts& facts) {
-  if (auto loaded = load(s, job)) facts.last_of_story = is_last_followup(s, loaded->volunteer, job.as<storage::StoryJob>().offset);
+  if (auto loaded = load(s, job))
+    facts.last_of_story = is_last_followup(s, loaded->volunteer, job.as<storage::StoryJob>().offset);
 }
 
 void event_facts(Services& s, const storage::Job& job, config::DeliveryFacts& facts) {
@@ -293,10 +296,12 @@ void add_story(Registry& registry) {
       }});
   registry.add(JobSpec{storage::JobKind::story_followup, followup, config::MessageKind::story_followup,
                        followup_facts});
-  registry.add(JobSpec{storage::JobKind::story_volunteer, volunteer_followup, config::MessageKind::story_volunteer});
-  registry.add(JobSpec{storage::JobKind::story_prepare, prepare, config::MessageKind::story_prepare, event_facts});
-  registry.add(JobSpec{storage::JobKind::story_reminder, reminder, config::MessageKind::story_reminder,
-                       event_facts});
+  registry.add(
+      JobSpec{storage::JobKind::story_volunteer, volunteer_followup, config::MessageKind::story_volunteer});
+  registry.add(
+      JobSpec{storage::JobKind::story_prepare, prepare, config::MessageKind::story_prepare, event_facts});
+  registry.add(
+      JobSpec{storage::JobKind::story_reminder, reminder, config::MessageKind::story_reminder, event_facts});
 }
 
 }  // namespace tend::commands

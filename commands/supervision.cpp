@@ -40,9 +40,10 @@ storage::Person person(Services& s, int64_t id) {
 }
 
 void schedule_gap_check(Services& s, const storage::Person& volunteer, Instant from) {
-  s.schedule({storage::JobKind::supervision_gap, from + s.settings_for(volunteer).duration("supervision.max_gap"),
-              storage::PersonJob{volunteer.id}, "gap:" + std::to_string(volunteer.id), volunteer.id},
-             /*replace_existing=*/true);
+  s.schedule(
+      {storage::JobKind::supervision_gap, from + s.settings_for(volunteer).duration("supervision.max_gap"),
+       storage::PersonJob{volunteer.id}, "gap:" + std::to_string(volunteer.id), volunteer.id},
+      /*replace_existing=*/true);
 }
 
 }  // namespace
@@ -261,7 +262,8 @@ JobOutcome reminder(Services& s, const storage::Job& job) {
   auto staff = storage::People(s.db).by_id(b->slot.staff_id);
   if (!volunteer || !staff) return JobOutcome::done();
   const auto in = spoken(job.as<storage::BookingJob>().offset);
-  const storage::OutboxAbout about{config::MessageKind::supervision_reminder, volunteer->id, b->slot.starts_at};
+  const storage::OutboxAbout about{config::MessageKind::supervision_reminder, volunteer->id,
+                                   b->slot.starts_at};
   s.send(*volunteer,
          Message{"Reminder: supervision with " + staff->display_name + " in " + in + ", " +
                      slot_text(s, b->slot, *volunteer) + ".",
@@ -326,8 +328,8 @@ void add_supervision(Registry& registry) {
           {"done", "<booking> [private note]", "record that a supervision happened", staff_and_admins, done},
       }});
   registry.add(ActionSpec{"supervision.book", volunteers, book_button});
-  registry.add(JobSpec{storage::JobKind::supervision_reminder, reminder, config::MessageKind::supervision_reminder,
-                       booking_facts});
+  registry.add(JobSpec{storage::JobKind::supervision_reminder, reminder,
+                       config::MessageKind::supervision_reminder, booking_facts});
   registry.add(JobSpec{storage::JobKind::supervision_gap, gap, config::MessageKind::supervision_gap});
 }
 

@@ -55,8 +55,8 @@ bool ends_with_its_event(MessageKind kind) {
 }
 
 bool held_by_break(MessageKind kind) {
-  return kind != MessageKind::notice && kind != MessageKind::urgent_alert && kind != MessageKind::on_call_alert &&
-         kind != MessageKind::story_followups_held;
+  return kind != MessageKind::notice && kind != MessageKind::urgent_alert &&
+         kind != MessageKind::on_call_alert && kind != MessageKind::story_followups_held;
 }
 
 Decision decide(const DeliveryFacts& f) {

@@ -63,7 +63,8 @@ JobPayload payload_from_json(JobKind kind, const nlohmann::json& json) {
     case JobKind::story_volunteer:
     case JobKind::story_prepare:
     case JobKind::story_reminder:
-      return StoryJob{json.at("story").get<int64_t>(), std::chrono::seconds{json.value("offset", int64_t{0})}};
+      return StoryJob{json.at("story").get<int64_t>(),
+                      std::chrono::seconds{json.value("offset", int64_t{0})}};
     case JobKind::nudge_repeat:
     case JobKind::nudge_escalate:
       return NudgeJob{json.at("nudge").get<int64_t>()};

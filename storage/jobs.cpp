@@ -63,7 +63,8 @@ std::optional<Instant> Jobs::earliest() {
 }
 
 std::vector<Job> Jobs::due(Instant now, int limit) {
-  auto& s = db_.statement(std::string(kSelect) + "WHERE held = 0 AND due_at <= ? ORDER BY due_at, id LIMIT ?");
+  auto& s =
+      db_.statement(std::string(kSelect) + "WHERE held = 0 AND due_at <= ? ORDER BY due_at, id LIMIT ?");
   s.bind(1, unix_seconds(now));
   s.bind(2, limit);
   std::vector<Job> out;
@@ -99,7 +100,8 @@ void Jobs::release(int64_t id, Instant due_at) {
 }
 
 std::vector<Job> Jobs::held_about(int64_t person_id) {
-  auto& s = db_.statement(std::string(kSelect) + "WHERE subject_person_id = ? AND held = 1 ORDER BY due_at, id");
+  auto& s =
+      db_.statement(std::string(kSelect) + "WHERE subject_person_id = ? AND held = 1 ORDER BY due_at, id");
   s.bind(1, person_id);
   std::vector<Job> out;
   while (s.executeStep()) out.push_back(read(s));

@@ -13,8 +13,8 @@ constexpr const char* kSelect =
 OutboxItem read(SQLite::Statement& s) {
   OutboxItem item;
   item.id = s.getColumn(0).getInt64();
-  item.recipient.kind = s.getColumn(1).getString() == "person" ? OutboxRecipient::Kind::person
-                                                               : OutboxRecipient::Kind::channel;
+  item.recipient.kind =
+      s.getColumn(1).getString() == "person" ? OutboxRecipient::Kind::person : OutboxRecipient::Kind::channel;
   item.recipient.id = s.getColumn(2).getString();
   if (!s.getColumn(3).isNull()) item.recipient.person_id = s.getColumn(3).getInt64();
   item.message = nlohmann::json::parse(s.getColumn(4).getString()).get<Message>();
@@ -32,7 +32,7 @@ OutboxItem read(SQLite::Statement& s) {
 }  // namespace
 
 std::optional<int64_t> Outbox::enqueue(const OutboxRecipient& to, const Message& message, Instant send_at,
-                     const std::string& idempotency_key, const OutboxAbout& about) {
+                                       const std::string& idempotency_key, const OutboxAbout& about) {
   auto& s = db_.statement(
       "INSERT INTO outbox (recipient_kind, recipient, person_id, body, idempotency_key, next_attempt_at, "
       "created_at, message_kind, subject_person_id, about_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -64,8 +64,9 @@ std::optional<int64_t> Outbox::enqueue(const OutboxRecipient& to, const Message&
 }
 
 std::vector<OutboxItem> Outbox::due(Instant now, int limit) {
-  auto& s = db_.statement(std::string(kSelect) +
-                          "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?");
+  auto& s =
+      db_.statement(std::string(kSelect) +
+                    "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?");
   s.bind(1, unix_seconds(now));
   s.bind(2, limit);
   std::vector<OutboxItem> out;

@@ -46,7 +46,7 @@ class Outbox {
   // The new row's id; nullopt when a message with this idempotency key exists already (nothing
   // written). `send_at`: not before then (the caller asked the delivery policy).
   std::optional<int64_t> enqueue(const OutboxRecipient& to, const Message& message, Instant send_at,
-               const std::string& idempotency_key = {}, const OutboxAbout& about = {});
+                                 const std::string& idempotency_key = {}, const OutboxAbout& about = {});
   std::vector<OutboxItem> due(Instant now, int limit);
   std::optional<Instant> earliest_pending();
   // `delivered`: the text as it went out (moments named at the time of sending), kept with the row.

@@ -22,7 +22,8 @@ struct Team : testing::TestWorkspace {
   }
   // What `who` received between two moments.
   std::vector<testing::RecordingPlatform::Delivered> received_between(const std::string& who, Instant from,
-                                                                       Instant to, const std::string& text = {}) {
+                                                                      Instant to,
+                                                                      const std::string& text = {}) {
     std::vector<testing::RecordingPlatform::Delivered> out;
     for (auto& d : received(who, text))
       if (d.at >= from && d.at < to) out.push_back(d);
@@ -75,7 +76,8 @@ TEST_CASE("2. no escalation and no snooze repeat about a volunteer on a break") 
   auto held = t.received_between("sam", began, t.clock.now(), "held the follow-ups");
   REQUIRE(held.size() == 1);
   CHECK(london_text(held[0].at) == "Tue 9 Jun 10:00");
-  CHECK_THAT(held[0].message.text, Contains("due 3 days and 7 days after it") && Contains("*bo* is on a break"));
+  CHECK_THAT(held[0].message.text,
+             Contains("due 3 days and 7 days after it") && Contains("*bo* is on a break"));
   CHECK(t.received_between("sam", began + seconds(1), t.clock.now()).size() == 1);
 }
 

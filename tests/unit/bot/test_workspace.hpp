@@ -47,7 +47,8 @@ class RecordingPlatform final : public platform::Adapter {
   std::string platform() const override { return "console"; }
   boost::asio::awaitable<void> run(platform::Dispatcher&) override { co_return; }
   void stop() override {}
-  boost::asio::awaitable<platform::SendResult> send(const platform::Recipient& to, const Message& m) override {
+  boost::asio::awaitable<platform::SendResult> send(const platform::Recipient& to,
+                                                    const Message& m) override {
     delivered.push_back({to.id, m, clock->now()});
     co_return platform::SendResult{};
   }

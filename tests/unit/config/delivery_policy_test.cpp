@@ -46,9 +46,10 @@ TEST_CASE("inside the recipient's hours a message goes now; outside, it waits fo
 
 TEST_CASE("a subject's break holds everything about them except notices and urgent alerts") {
   const auto now = at(6, 3, 10, 0);
-  for (auto kind : {MessageKind::prompt, MessageKind::overdue, MessageKind::story_followup, MessageKind::story_volunteer,
-                    MessageKind::nudge_repeat, MessageKind::escalation, MessageKind::supervision_gap,
-                    MessageKind::boundaries_reminder, MessageKind::supervision_reminder}) {
+  for (auto kind :
+       {MessageKind::prompt, MessageKind::overdue, MessageKind::story_followup, MessageKind::story_volunteer,
+        MessageKind::nudge_repeat, MessageKind::escalation, MessageKind::supervision_gap,
+        MessageKind::boundaries_reminder, MessageKind::supervision_reminder}) {
     INFO(to_string(kind));
     auto f = facts(kind, now);
     f.subject_break_until = at(6, 17, 0, 0);
@@ -112,8 +113,9 @@ TEST_CASE("support.on_call: one person every day, or a weekly rota, in the works
   CHECK(normalize_setting("support.on_call", "@kim") == "@kim");
   CHECK(normalize_setting("support.on_call", " TUE=@kim, mon=@sam ") == "mon=@sam,tue=@kim");
   CHECK(normalize_setting("support.on_call", "None") == "none");
-  CHECK_THROWS_WITH(normalize_setting("support.on_call", "tuesday=@kim"),
-                    Contains("support.on_call") && Contains("\"tuesday=@kim\"") && Contains("mon=@sam,tue=@kim"));
+  CHECK_THROWS_WITH(normalize_setting("support.on_call", "tuesday=@kim"), Contains("support.on_call") &&
+                                                                              Contains("\"tuesday=@kim\"") &&
+                                                                              Contains("mon=@sam,tue=@kim"));
   CHECK_THROWS_WITH(normalize_setting("support.on_call", "mon=@a,mon=@b"), Contains("support.on_call"));
   CHECK_THROWS_WITH(normalize_setting("support.on_call", "two people"), Contains("support.on_call"));
   const auto rota = parse_on_call("mon=@sam,sat=@kim");

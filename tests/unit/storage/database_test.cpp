@@ -6,9 +6,9 @@
 #include "storage/database.hpp"
 #include "storage/jobs.hpp"
 #include "storage/migrations.hpp"
-#include "storage/time.hpp"
 #include "storage/outbox.hpp"
 #include "storage/people.hpp"
+#include "storage/time.hpp"
 
 using namespace tend;
 using namespace tend::storage;
@@ -135,7 +135,8 @@ TEST_CASE("a database from before typed jobs moves over: every job knows whom it
       old.exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'v', 0)");
     }
     old.exec(
-        "INSERT INTO people (id, platform, platform_user_id, display_name, on_break_until, created_at) VALUES "
+        "INSERT INTO people (id, platform, platform_user_id, display_name, on_break_until, created_at) "
+        "VALUES "
         "(7, 'console', 'bo', 'bo', 253402300799, 0), (8, 'console', 'sam', 'sam', NULL, 0)");
     old.exec("INSERT INTO stories (id, volunteer_id, at, what, created_at) VALUES (3, 7, 0, 'talk', 0)");
     old.exec("INSERT INTO nudges (id, volunteer_id, reason, created_at) VALUES (4, 7, 'r', 0)");
@@ -168,7 +169,8 @@ TEST_CASE("a database from before typed jobs moves over: every job knows whom it
   SQLite::Statement explain(db.sql(), "EXPLAIN QUERY PLAN SELECT id FROM jobs WHERE subject_person_id = 7");
   std::string detail;
   while (explain.executeStep()) detail += explain.getColumn(3).getString();
-  CHECK_THAT(detail, Catch::Contains("USING INDEX jobs_subject") || Catch::Contains("USING COVERING INDEX jobs_subject"));
+  CHECK_THAT(detail, Catch::Contains("USING INDEX jobs_subject") ||
+                         Catch::Contains("USING COVERING INDEX jobs_subject"));
   CHECK(jobs.remove_about(7) == 3);
   // The outbox rows survived the table's rebuild.
   REQUIRE(Outbox(db).due(from_unix_seconds(1000), 10).size() == 1);
