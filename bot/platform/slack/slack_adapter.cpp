@@ -136,84 +136,42 @@ SlackAdapter::SlackAdapter(asio::any_io_executor executor, SlackOptions options)
       bot_api_(executor, options_.api_url, options_.bot_token),
       app_api_(executor, options_.api_url, options_.app_token),
       delivery_(bot_api_),
-      core_(link::CoreOptions{"Slack", "Socket Mode connection", Backoff{kFirstRetry, options_.max_backoff},
-                              options_.drain_timeout}),
-      core_timer_(executor),
-      finish_(executor) {}
+      link_(executor,
+            link::CoreOptions{"Slack", "Socket Mode connection", Backoff{kFirstRetry, options_.max_backoff},
+                              options_.drain_timeout},
+            *this) {}
 
 SlackAdapter::~SlackAdapter() = default;
 
 void SlackAdapter::stop() {
-  feed(link::Stop{});
+  link_.feed(link::Stop{});
 }
 
-void SlackAdapter::feed(link::Event event) {
-  events_.push_back(std::move(event));
-  if (feeding_) return;
-  feeding_ = true;
-  while (!events_.empty()) {
-    const auto next = std::move(events_.front());
-    events_.pop_front();
-    const auto step = core_.handle(next, std::chrono::steady_clock::now());
-    for (const auto& line : step.log) {
-      switch (line.level) {
-        case link::LogLine::Level::debug:
-          spdlog::debug("{}", line.text);
-          break;
-        case link::LogLine::Level::info:
-          spdlog::info("{}", line.text);
-          break;
-        case link::LogLine::Level::warn:
-          spdlog::warn("{}", line.text);
-          break;
-        case link::LogLine::Level::error:
-          spdlog::error("{}", line.text);
-          break;
-      }
-    }
-    for (const auto& action : step.actions) perform(action);
+void SlackAdapter::open(link::SocketId id, const std::optional<link::Session>&) {
+  // Slack never resumes: the core has no session to offer, and every connection starts fresh.
+  asio::co_spawn(executor_, connect(id), asio::detached);
+}
+
+void SlackAdapter::ping(link::SocketId) {
+  // Beast pings Slack's sockets itself (keep_alive_pings): this I/O never reports PingDue, so
+  // the core never asks.
+}
+
+void SlackAdapter::retire(link::SocketId id) {
+  if (auto it = connections_.find(id); it != connections_.end()) {
+    it->second->retiring = true;
+    report_if_drained(it->second);
   }
-  feeding_ = false;
 }
 
-void SlackAdapter::perform(const link::Action& action) {
-  std::visit(
-      [this](const auto& a) {
-        using A = std::decay_t<decltype(a)>;
-        if constexpr (std::is_same_v<A, link::Open>) {
-          // Slack never resumes: every connection starts fresh, so `a.resume` is always empty.
-          asio::co_spawn(executor_, connect(a.socket), asio::detached);
-        } else if constexpr (std::is_same_v<A, link::SendPing>) {
-          // Beast pings Slack's sockets itself (keep_alive_pings), so this I/O never reports
-          // PingDue and the core never asks.
-        } else if constexpr (std::is_same_v<A, link::Retire>) {
-          if (auto it = connections_.find(a.socket); it != connections_.end()) {
-            it->second->retiring = true;
-            report_if_drained(it->second);
-          }
-        } else if constexpr (std::is_same_v<A, link::Close>) {
-          if (auto it = connections_.find(a.socket); it != connections_.end() && !it->second->closing) {
-            it->second->closing = true;
-            if (a.how == link::Close::How::properly)
-              asio::co_spawn(executor_, it->second->close(), asio::detached);
-            else
-              it->second->abort();
-          }
-        } else if constexpr (std::is_same_v<A, link::WaitUntil>) {
-          core_timer_.expires_at(a.when);
-          core_timer_.async_wait([this](const beast::error_code& ec) {
-            if (!ec) feed(link::TimerFired{});
-          });
-        } else if constexpr (std::is_same_v<A, link::Fatal>) {
-          fatal_ = a.why;
-        } else if constexpr (std::is_same_v<A, link::Finished>) {
-          // A drain deadline still armed must not keep the event loop alive.
-          core_timer_.cancel();
-          finished_ = true;
-          finish_.cancel();
-        }
-      },
-      action);
+void SlackAdapter::close(link::SocketId id, link::Close::How how, int) {
+  auto it = connections_.find(id);
+  if (it == connections_.end() || it->second->closing) return;
+  it->second->closing = true;
+  if (how == link::Close::How::properly)
+    asio::co_spawn(executor_, it->second->close(), asio::detached);
+  else
+    it->second->abort();
 }
 
 asio::awaitable<void> SlackAdapter::check_tokens() {
@@ -233,10 +191,8 @@ asio::awaitable<void> SlackAdapter::check_tokens() {
     spdlog::warn("Slack auth.test could not be reached ({}); trying again in {} ms", result.error,
                  wait.count());
     // stop() ends the wait: the core, not yet started, finishes at once.
-    finish_.expires_after(wait);
-    beast::error_code ec;
-    co_await finish_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (finished_) co_return;
+    co_await link_.pause(wait);
+    if (link_.finished()) co_return;
   }
 }
 
@@ -247,7 +203,7 @@ asio::awaitable<void> SlackAdapter::connect(link::SocketId id) {
     auto result = co_await app_api_.call("apps.connections.open", none, WebApi::Retry{1});
     if (!result.ok) {
       if (!result.temporary() && token_refused(result.error)) {
-        feed(link::ConnectFailed{
+        link_.feed(link::ConnectFailed{
             id,
             "Slack refused SLACK_APP_TOKEN: apps.connections.open answered \"" + result.error +
                 "\"; check the App-Level Token (xapp-…, scope connections:write) on the app's Basic "
@@ -266,17 +222,17 @@ asio::awaitable<void> SlackAdapter::connect(link::SocketId id) {
     else
       connection = std::make_shared<WsConnection<beast::tcp_stream>>(id, executor_);
     co_await connection->open(*url, options_.silent_after);
-    feed(link::Opened{id});
+    link_.feed(link::Opened{id});
     // Slack greets every new connection; until then it is not ready for envelopes.
     auto frame = decode_frame(co_await connection->read());
     if (!std::holds_alternative<Hello>(frame))
       throw std::runtime_error("Socket Mode connection did not start with hello");
     connections_[id] = connection;
-    feed(link::Ready{id, std::nullopt,
-                     std::to_string(std::get<Hello>(frame).num_connections) + " open at Slack"});
+    link_.feed(link::Ready{id, std::nullopt,
+                           std::to_string(std::get<Hello>(frame).num_connections) + " open at Slack"});
   } catch (const std::exception& e) {
     if (connection) connection->abort();
-    feed(link::ConnectFailed{id, e.what()});
+    link_.feed(link::ConnectFailed{id, e.what()});
     co_return;
   }
   asio::co_spawn(executor_, read_loop(connection), asio::detached);
@@ -290,21 +246,21 @@ asio::awaitable<void> SlackAdapter::read_loop(std::shared_ptr<Connection> connec
       text = co_await connection->read();
     } catch (const beast::system_error& e) {
       // Beast's keep-alive ping went unanswered for the rest of `silent_after`.
-      if (e.code() == beast::error::timeout) feed(link::PongMissing{id});
+      if (e.code() == beast::error::timeout) link_.feed(link::PongMissing{id});
       connections_.erase(id);
-      feed(link::ReadError{id, e.what()});
+      link_.feed(link::ReadError{id, e.what()});
       break;
     } catch (const std::exception& e) {
       connections_.erase(id);
-      feed(link::ReadError{id, e.what()});
+      link_.feed(link::ReadError{id, e.what()});
       break;
     }
-    feed(link::FrameReceived{id, std::nullopt});
+    link_.feed(link::FrameReceived{id, std::nullopt});
     auto frame = decode_frame(text);
     if (auto* envelope = std::get_if<Envelope>(&frame)) {
       receive(connection, std::move(*envelope));
     } else if (auto* disconnect = std::get_if<Disconnect>(&frame)) {
-      feed(link_notice(id, *disconnect));
+      link_.feed(link_notice(id, *disconnect));
     } else if (auto* bad = std::get_if<DecodeError>(&frame)) {
       spdlog::warn("Slack: connection {} sent a frame Tend cannot read: {}", id, bad->what);
       if (!bad->envelope_id.empty()) send_frame(connection, encode_ack(bad->envelope_id));
@@ -329,7 +285,7 @@ asio::awaitable<void> SlackAdapter::write_queued(std::shared_ptr<Connection> con
       co_await connection->write(frame);
     } catch (const std::exception& e) {
       connection->outgoing.clear();
-      feed(link::WriteError{connection->id, e.what()});
+      link_.feed(link::WriteError{connection->id, e.what()});
     }
   }
   connection->writing = false;
@@ -338,7 +294,7 @@ asio::awaitable<void> SlackAdapter::write_queued(std::shared_ptr<Connection> con
 
 void SlackAdapter::report_if_drained(const std::shared_ptr<Connection>& connection) {
   if (connection->retiring && !connection->closing && connection->drained())
-    feed(link::Drained{connection->id});
+    link_.feed(link::Drained{connection->id});
 }
 
 asio::awaitable<void> SlackAdapter::answer(const std::string& user_id, const std::string& response_url,
@@ -476,13 +432,8 @@ asio::awaitable<void> SlackAdapter::respond(std::shared_ptr<Connection> connecti
 asio::awaitable<void> SlackAdapter::run(platform::Dispatcher& dispatcher) {
   dispatcher_ = &dispatcher;
   co_await check_tokens();
-  feed(link::Start{});
-  while (!finished_) {
-    finish_.expires_after(std::chrono::hours(1));
-    beast::error_code ec;
-    co_await finish_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  }
-  if (!fatal_.empty()) throw std::runtime_error(fatal_);
+  link_.feed(link::Start{});
+  co_await link_.until_finished();
 }
 
 }  // namespace tend::slack

@@ -10,9 +10,7 @@
 // stays silent for `silent_after`.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
-#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -20,7 +18,7 @@
 #include <vector>
 
 #include "bot/platform/adapter.hpp"
-#include "bot/platform/connection_core.hpp"
+#include "bot/platform/link_driver.hpp"
 #include "bot/platform/slack/codec.hpp"
 #include "bot/platform/slack/delivery.hpp"
 #include "bot/platform/slack/web_api.hpp"
@@ -40,7 +38,7 @@ struct SlackOptions {
   std::chrono::milliseconds drain_timeout{10000};
 };
 
-class SlackAdapter final : public platform::Adapter {
+class SlackAdapter final : public platform::Adapter, private link::SocketIo {
  public:
   SlackAdapter(boost::asio::any_io_executor executor, SlackOptions options);
   ~SlackAdapter() override;
@@ -62,10 +60,11 @@ class SlackAdapter final : public platform::Adapter {
 
  private:
   boost::asio::awaitable<void> check_tokens();
-  // Tells the core what happened and does what it answers, in order: an event that arrives
-  // while the core's answer to another is being carried out waits its turn.
-  void feed(link::Event event);
-  void perform(const link::Action& action);
+  // What the connection core asks of the sockets.
+  void open(link::SocketId id, const std::optional<link::Session>& resume) override;
+  void ping(link::SocketId id) override;
+  void retire(link::SocketId id) override;
+  void close(link::SocketId id, link::Close::How how, int code) override;
   boost::asio::awaitable<void> connect(link::SocketId id);
   boost::asio::awaitable<void> read_loop(std::shared_ptr<Connection> connection);
   void send_frame(const std::shared_ptr<Connection>& connection, std::string frame);
@@ -86,13 +85,7 @@ class SlackAdapter final : public platform::Adapter {
   WebApi bot_api_;
   WebApi app_api_;
   slack::Delivery delivery_;
-  link::ConnectionCore core_;
-  std::deque<link::Event> events_;
-  bool feeding_ = false;
-  boost::asio::steady_timer core_timer_;  // the core's WaitUntil
-  boost::asio::steady_timer finish_;      // cancelled when the core says the run is over
-  bool finished_ = false;
-  std::string fatal_;  // why Tend must stop, when Slack said so
+  link::Driver link_;
   platform::Dispatcher* dispatcher_ = nullptr;
   std::map<link::SocketId, std::shared_ptr<Connection>> connections_;
   struct Received {
