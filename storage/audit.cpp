@@ -48,4 +48,11 @@ std::vector<AuditEntry> Audit::latest(int limit) {
   return out;
 }
 
+void Audit::redact_about(int64_t person_id) {
+  auto& s = db_.statement(
+      "UPDATE audit SET detail = '', old_value = '', new_value = '' WHERE subject_id = ?1 OR actor_id = ?1");
+  s.bind(1, person_id);
+  s.exec();
+}
+
 }  // namespace tend::storage

@@ -43,4 +43,12 @@ std::vector<Checkin> Checkins::latest(int64_t person_id, int limit) {
   return out;
 }
 
+void Checkins::clear_notes_before(Instant cutoff) {
+  // `note IS NOT NULL` lets SQLite use the partial index on the time of check-ins still holding a
+  // note, so the daily pass reads only what it clears.
+  auto& s = db_.statement("UPDATE checkins SET note = NULL WHERE note IS NOT NULL AND at < ?");
+  s.bind(1, unix_seconds(cutoff));
+  s.exec();
+}
+
 }  // namespace tend::storage

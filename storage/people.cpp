@@ -133,4 +133,10 @@ std::vector<Person> People::of_kind(Kind kind) {
   return all(s);
 }
 
+void People::forget(int64_t id) {
+  auto& s = db_.statement("DELETE FROM people WHERE id = ?");
+  s.bind(1, id);
+  s.exec();
+}
+
 }  // namespace tend::storage
