@@ -34,7 +34,8 @@ class Router final : public platform::Dispatcher {
   // Asked once, on first contact with a person, for their display name and time zone.
   void set_profile_lookup(ProfileLookup lookup) { lookup_ = std::move(lookup); }
 
-  // Commands and actions take one path, together()'s: one arriving alone (the console) is a batch of one.
+  // Commands and actions take one path, handle_together's: one that arrives alone (a line in the
+  // console) is a batch of one.
   boost::asio::awaitable<Reply> command(platform::Command command) override;
   boost::asio::awaitable<Reply> action(platform::Action action) override;
   boost::asio::awaitable<Message> home(platform::Origin origin) override;
