@@ -37,7 +37,7 @@ std::vector<Checkin> Checkins::latest(int64_t person_id, int limit) {
     c.note = s.getColumn(3).getString();
     c.is_private = s.getColumn(4).getInt() != 0;
     c.asked_for_support = s.getColumn(5).getInt() != 0;
-    c.at = Instant{std::chrono::seconds{s.getColumn(6).getInt64()}};
+    c.at = from_unix_seconds(s.getColumn(6).getInt64());
     out.push_back(std::move(c));
   }
   return out;
