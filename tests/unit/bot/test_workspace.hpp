@@ -8,6 +8,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -63,12 +64,15 @@ class TestWorkspace {
   Reply press(const std::string& who, const Button& b) {
     return alone(platform::Action{{who, who, "", {}}, b.action_id, b.value, {}});
   }
-  // Runs `task` on this workspace's io_context to its end.
+  // Runs `task` on this workspace's io_context to its end (and no longer: a test may have other
+  // work waiting there).
   template <class T>
   T run(boost::asio::awaitable<T> task) {
     auto result = boost::asio::co_spawn(io, std::move(task), boost::asio::use_future);
-    io.run();
-    io.restart();
+    while (result.wait_for(std::chrono::seconds{0}) != std::future_status::ready) {
+      io.restart();
+      io.run_one();
+    }
     return result.get();
   }
   // ada makes sam staff and sam the supervisor of bo.
