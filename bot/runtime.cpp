@@ -51,7 +51,8 @@ int serve(Mode mode, const config::FileConfig& config, std::istream& in, std::os
   SystemClock system_clock;
   const Clock& clock = console ? static_cast<const Clock&>(console_clock) : system_clock;
 
-  Router router(db, clock, registry, {console ? "console" : config.platform, config.admins, config.settings});
+  Router router(db, clock, registry,
+                {console ? "console" : config.platform, config.admins, config.settings, console});
   const auto settings = global_settings(db, config.settings);
 
   std::unique_ptr<platform::Adapter> adapter;
@@ -100,9 +101,13 @@ int serve(Mode mode, const config::FileConfig& config, std::istream& in, std::os
       const auto* zone = global_settings(db, config.settings).zone("timezone.default");
       return config::format_local(now, zone) + " " + std::string(zone->name());
     };
-    const std::string first_person = config.admins.empty() ? "you" : config.admins.front();
+    platform::ConsoleAdapter::Options options;
+    options.first_person = config.admins.empty() ? "you" : config.admins.front();
+    // Beside the database, so each workspace tried in the console keeps its own history.
+    options.history_file = config.database.parent_path() / "console_history";
+    for (const auto& family : registry.families()) options.commands.push_back(registry.slash(family.name));
     auto made = std::make_unique<platform::ConsoleAdapter>(io.get_executor(), in, out, clock,
-                                                           std::move(hooks), first_person);
+                                                           std::move(hooks), std::move(options));
     console_adapter = made.get();
     adapter = std::move(made);
   } else {

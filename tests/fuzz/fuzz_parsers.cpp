@@ -14,6 +14,7 @@ using namespace tend::config;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   const auto* london = date::locate_zone("Europe/London");
+  const auto* sydney = date::locate_zone("Australia/Sydney");
   const tend::Instant now{std::chrono::seconds{1'780'477'200}};
   try {
     parse_duration(text);
@@ -29,11 +30,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     next_allowed(now, london, parse_quiet_hours("20:00-08:00"), days);
   } catch (const ParseError&) {
   }
-  try {
-    auto when = parse_when_prefix(text, london, now);
-    to_instant(when.when, london, now, std::chrono::hours(12));
-  } catch (const ParseError&) {
-  }
+  // Dates in two zones and both readings of a date without a year; what is left over is always
+  // the end of what was typed.
+  for (const auto* zone : {london, sydney})
+    for (auto yearless : {YearlessDate::next, YearlessDate::nearest}) {
+      try {
+        auto when = parse_when_prefix(text, zone, now, yearless);
+        to_instant(when.when, zone, now, std::chrono::hours(12));
+        if (!text.ends_with(when.rest)) __builtin_trap();
+        if (!when.rest.empty() && (when.rest.data() < text.data() || when.rest.data() > text.data() + text.size()))
+          __builtin_trap();
+      } catch (const ParseError&) {
+      }
+    }
   for (const auto& spec : setting_specs()) {
     try {
       const auto normalized = normalize_setting(spec.key, text);
