@@ -259,17 +259,17 @@ JobOutcome reminder(Services& s, const storage::Job& job) {
 }  // namespace
 
 void add_story(Registry& registry) {
-  registry.add(Family{
-      "story",
-      "after telling your story in public, someone checks in with you",
-      {
-          {"", "[@volunteer] <when> <what…>",
-           "log a story-sharing event, past or future (when: yesterday, next fri, 3 days ago, 3 Dec, "
-           "2026-12-03…, then 14:00 or 3pm)",
-           anyone, log_story},
-          {"list", "[@volunteer]", "stories logged", anyone, list_stories},
-          {"cancel", "<id>", "cancel a story and its reminders", anyone, cancel_story},
-      }});
+  registry.add(
+      Family{"story",
+             "after telling your story in public, someone checks in with you",
+             {
+                 {"", "[@volunteer] <when> <what…>",
+                  "log a story-sharing event, past or future (when: yesterday, next fri, 3 days ago, 3 Dec, "
+                  "2026-12-03…, then 14:00 or 3pm)",
+                  anyone, log_story},
+                 {"list", "[@volunteer]", "stories logged", anyone, list_stories},
+                 {"cancel", "<id>", "cancel a story and its reminders", anyone, cancel_story},
+             }});
   registry.add(JobSpec{"story.followup", followup});
   registry.add(JobSpec{"story.volunteer", volunteer_followup});
   registry.add(JobSpec{"story.prepare", prepare});

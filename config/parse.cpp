@@ -232,9 +232,9 @@ constexpr const char* kWhenExpected =
 
 constexpr std::array<std::string_view, 12> kMonths = {"jan", "feb", "mar", "apr", "may", "jun",
                                                       "jul", "aug", "sep", "oct", "nov", "dec"};
-constexpr std::array<std::string_view, 12> kLongMonths = {"january", "february", "march",     "april",
-                                                          "may",     "june",     "july",      "august",
-                                                          "september", "october", "november", "december"};
+constexpr std::array<std::string_view, 12> kLongMonths = {"january",   "february", "march",    "april",
+                                                          "may",       "june",     "july",     "august",
+                                                          "september", "october",  "november", "december"};
 constexpr int kLongestRelativeDays = 3653;
 
 bool all_digits(std::string_view s) {
@@ -347,7 +347,8 @@ std::optional<int> days_per(std::string_view unit) {
 
 date::local_days shifted(date::local_days today, int count, int unit_days, int sign) {
   const long long total = static_cast<long long>(count) * unit_days;
-  if (total > kLongestRelativeDays) throw ParseError("that is more than ten years away; " + std::string(kWhenExpected));
+  if (total > kLongestRelativeDays)
+    throw ParseError("that is more than ten years away; " + std::string(kWhenExpected));
   return today + date::days{sign * total};
 }
 
@@ -412,7 +413,8 @@ WhenPrefix parse_when_prefix(std::string_view text, const date::time_zone* zone,
       when.day = today + date::days{ahead};
     w.take(2);
   } else if (first == "next" || first == "last" || first == "this") {
-    throw ParseError("\"" + typed + " " + std::string(w.peek(1)) + "\" is not a day I can read; " + kWhenExpected);
+    throw ParseError("\"" + typed + " " + std::string(w.peek(1)) + "\" is not a day I can read; " +
+                     kWhenExpected);
   } else if (auto wd = weekday_index(first)) {
     w.take();
     const unsigned current = date::weekday{today}.c_encoding();
@@ -451,7 +453,8 @@ WhenPrefix parse_when_prefix(std::string_view text, const date::time_zone* zone,
       when.day = without_year(*m, d, today, yearless, shown);
       w.take(2);
     }
-  } else if (first.find('/') != std::string::npos && std::isdigit(static_cast<unsigned char>(first.front()))) {
+  } else if (first.find('/') != std::string::npos &&
+             std::isdigit(static_cast<unsigned char>(first.front()))) {
     throw ParseError(typed + " could be read two ways (3/12 is 3 December in Britain, March 12 in the US); " +
                      "write the month as a word, like 3 Dec or Dec 3, or as 2026-12-03");
   } else if (auto t = take_time(w)) {

@@ -59,7 +59,8 @@ class Terminal {
         matched_ = at + what.size();
         return true;
       }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return false;
       pollfd p{master_, POLLIN, 0};
       if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
@@ -82,7 +83,8 @@ class Terminal {
       pollfd p{master_, POLLIN, 0};
       if (::poll(&p, 1, 50) > 0) {
         char buf[4096];
-        if (const auto n = ::read(master_, buf, sizeof buf); n > 0) seen_.append(buf, static_cast<std::size_t>(n));
+        if (const auto n = ::read(master_, buf, sizeof buf); n > 0)
+          seen_.append(buf, static_cast<std::size_t>(n));
       }
     }
     return -1;
@@ -99,8 +101,8 @@ class Terminal {
 };
 
 struct Directory {
-  std::filesystem::path path = std::filesystem::temp_directory_path() /
-                               ("tend-terminal-" + std::to_string(::getpid()));
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("tend-terminal-" + std::to_string(::getpid()));
   Directory() { std::filesystem::create_directories(path); }
   ~Directory() { std::filesystem::remove_all(path); }
 };

@@ -38,7 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         auto when = parse_when_prefix(text, zone, now, yearless);
         to_instant(when.when, zone, now, std::chrono::hours(12));
         if (!text.ends_with(when.rest)) __builtin_trap();
-        if (!when.rest.empty() && (when.rest.data() < text.data() || when.rest.data() > text.data() + text.size()))
+        if (!when.rest.empty() &&
+            (when.rest.data() < text.data() || when.rest.data() > text.data() + text.size()))
           __builtin_trap();
       } catch (const ParseError&) {
       }
@@ -47,7 +48,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     try {
       const auto normalized = normalize_setting(spec.key, text);
       if (normalize_setting(spec.key, normalized) != normalized) __builtin_trap();
-      Settings(std::map<std::string, std::string, std::less<>>{{std::string(spec.key), normalized}}).raw(spec.key);
+      Settings(std::map<std::string, std::string, std::less<>>{{std::string(spec.key), normalized}})
+          .raw(spec.key);
     } catch (const ParseError&) {
     }
   }

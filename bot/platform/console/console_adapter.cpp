@@ -41,8 +41,9 @@ ConsoleAdapter::ConsoleAdapter(boost::asio::any_io_executor executor, std::istre
   if (terminal_in && terminal_out && LineEditor::available()) {
     auto completions = std::move(options.commands);
     completions.insert(completions.end(), std::begin(kVerbs), std::end(kVerbs));
-    editor_ = std::make_unique<LineEditor>(executor_, out_, options.history_file, std::move(completions),
-                                           [this](std::optional<std::string> line) { line_arrived(std::move(line)); });
+    editor_ = std::make_unique<LineEditor>(
+        executor_, out_, options.history_file, std::move(completions),
+        [this](std::optional<std::string> line) { line_arrived(std::move(line)); });
     return;
   }
   // Reading std::cin must never flush std::cout from this thread: the io_context thread is the
@@ -53,7 +54,8 @@ ConsoleAdapter::ConsoleAdapter(boost::asio::any_io_executor executor, std::istre
   reader_ = std::thread([this] {
     std::string line;
     while (std::getline(in_, line))
-      boost::asio::post(executor_, [this, line = std::move(line)]() mutable { line_arrived(std::move(line)); });
+      boost::asio::post(executor_,
+                        [this, line = std::move(line)]() mutable { line_arrived(std::move(line)); });
     boost::asio::post(executor_, [this] { line_arrived(std::nullopt); });
   });
 }

@@ -11,9 +11,9 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
-#include <memory>
 #include <iosfwd>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>

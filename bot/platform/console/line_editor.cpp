@@ -8,8 +8,8 @@
 
 #ifdef TEND_HAVE_LIBEDIT
 // libedit's readline.h uses FILE without including <stdio.h>.
-#include <cstdio>
 #include <editline/readline.h>
+#include <cstdio>
 #endif
 
 namespace tend::platform {
@@ -27,7 +27,8 @@ bool LineEditor::available() {
 }
 
 LineEditor::LineEditor(boost::asio::any_io_executor executor, std::ostream& out,
-                       std::filesystem::path history_file, std::vector<std::string> completions, OnLine on_line)
+                       std::filesystem::path history_file, std::vector<std::string> completions,
+                       OnLine on_line)
     // A duplicate of stdin, so closing the descriptor leaves the process's stdin open.
     : input_(executor, ::dup(STDIN_FILENO)),
       out_(out),

@@ -19,7 +19,8 @@ TEST_CASE("Slack's *bold* and _italic_ become ANSI bold and italic at word edges
 }
 
 TEST_CASE("a pipe gets the text as Tend sent it; a terminal the same with attributes") {
-  const Message message{"*bo* checked in at 2/5.\n> rough day\n", {{"Done", "a", "1"}, {"Snooze", "b", "2"}}, {}};
+  const Message message{
+      "*bo* checked in at 2/5.\n> rough day\n", {{"Done", "a", "1"}, {"Snooze", "b", "2"}}, {}};
   CHECK(render_message("→ @sam: ", message, "(:press N as @sam)", Style::plain) ==
         "→ @sam: *bo* checked in at 2/5.\n    > rough day\n"
         "    [1] Done  [2] Snooze  (:press N as @sam)\n");
