@@ -38,6 +38,14 @@ struct Sandbox {
   }
   ~Sandbox() { std::filesystem::remove_all(dir); }
 
+  // The console runs on the real clock: without quiet hours and with every day a working day,
+  // what a test expects to be sent goes out whenever the test runs.
+  void deliver_at_any_hour() {
+    std::filesystem::create_directories(dir / "config");
+    std::ofstream(dir / "config" / "tend.toml") << "[settings]\n\"nudge.quiet_hours\" = \"none\"\n"
+                                                   "\"nudge.working_days\" = \"mon-sun\"\n";
+  }
+
   // Runs `tend <args>` in the sandbox with `input` on stdin (from a pipe) and `env` set.
   Result tend(const std::string& args, const std::string& input = "", const std::string& env = "") {
     std::ofstream(dir / "stdin") << input;
@@ -58,11 +66,7 @@ struct Sandbox {
 TEST_CASE(
     "a scripted console session: check-ins, a low score reaching the supervisor, data surviving a restart") {
   Sandbox box;
-  // The console runs on the real clock: with quiet hours and working days, whether the
-  // escalation goes out at once would depend on when the test runs.
-  std::filesystem::create_directories(box.dir / "config");
-  std::ofstream(box.dir / "config" / "tend.toml") << "[settings]\n\"nudge.quiet_hours\" = \"none\"\n"
-                                                     "\"nudge.working_days\" = \"mon-sun\"\n";
+  box.deliver_at_any_hour();
   const std::string env = "TEND_ADMINS=ada";
   auto first = box.tend("console",
                         ":as @sam\n"
@@ -207,9 +211,7 @@ TEST_CASE("SIGTERM stops Tend cleanly with exit code 0") {
 
 TEST_CASE("story follow-ups survive kill -9 and are delivered exactly once after restarts") {
   Sandbox box;
-  std::filesystem::create_directories(box.dir / "config");
-  std::ofstream(box.dir / "config" / "tend.toml") << "[settings]\n\"nudge.quiet_hours\" = \"none\"\n"
-                                                     "\"nudge.working_days\" = \"mon-sun\"\n";
+  box.deliver_at_any_hour();
   const std::string env = "TEND_ADMINS=ada";
   REQUIRE(box.tend("console",
                    ":as @sam\n/tend help\n:as @bo\n/tend help\n:as @ada\n"
@@ -255,9 +257,7 @@ TEST_CASE("story follow-ups survive kill -9 and are delivered exactly once after
 
 TEST_CASE("a workspace set up from nothing by chat: people, a role, supervision, export and forget") {
   Sandbox box;
-  std::filesystem::create_directories(box.dir / "config");
-  std::ofstream(box.dir / "config" / "tend.toml") << "[settings]\n\"nudge.quiet_hours\" = \"none\"\n"
-                                                     "\"nudge.working_days\" = \"mon-sun\"\n";
+  box.deliver_at_any_hour();
   // A slot three days ahead, so both reminders (24 hours and 1 hour before) are still to come.
   const auto in_three_days =
       std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() + std::chrono::hours(72));
@@ -358,9 +358,7 @@ TEST_CASE("10,000 lines through a pipe come out exactly as expected, nothing los
 
 TEST_CASE("in the console an admin names anyone: @sam is user sam, before sam ever spoke") {
   Sandbox box;
-  std::filesystem::create_directories(box.dir / "config");
-  std::ofstream(box.dir / "config" / "tend.toml") << "[settings]\n\"nudge.quiet_hours\" = \"none\"\n"
-                                                     "\"nudge.working_days\" = \"mon-sun\"\n";
+  box.deliver_at_any_hour();
   auto r = box.tend("console",
                     "/tend admin person @sam staff\n"
                     "/tend admin supervisor @bo @sam\n"
@@ -379,9 +377,7 @@ TEST_CASE("in the console an admin names anyone: @sam is user sam, before sam ev
 
 TEST_CASE("each message is shown under the time it was sent, not under an earlier :advance's time") {
   Sandbox box;
-  std::filesystem::create_directories(box.dir / "config");
-  std::ofstream(box.dir / "config" / "tend.toml") << "[settings]\n\"nudge.quiet_hours\" = \"none\"\n"
-                                                     "\"nudge.working_days\" = \"mon-sun\"\n";
+  box.deliver_at_any_hour();
   // The daily housekeeping job falls due a minute after start and sends nothing: its time is
   // announced but never shown. The check-in's message to sam is sent later, after "It is now".
   auto r = box.tend("console",

@@ -61,7 +61,10 @@ class Terminal {
       }
       const auto left =
           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return false;
+      if (left.count() <= 0) {
+        UNSCOPED_INFO("the screen never showed " << what << "; it showed:\n" << seen_);
+        return false;
+      }
       pollfd p{master_, POLLIN, 0};
       if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
       char buf[4096];
@@ -114,7 +117,6 @@ const std::string kBold = "\033[1m", kBoldOff = "\033[22m", kReverse = "\033[7m"
 TEST_CASE("in a terminal, bold shows as bold and buttons stand out") {
   Directory dir;
   Terminal t(dir.path);
-  INFO(t.screen());
   REQUIRE(t.shows("you> "));
   t.type("/checkin 4 good\r");
   CHECK(t.shows("Checked in at " + kBold + "4/5" + kBoldOff));
@@ -129,7 +131,6 @@ TEST_CASE("in a terminal, arrow keys edit the line and walk a history kept betwe
   Directory dir;
   {
     Terminal t(dir.path);
-    INFO(t.screen());
     REQUIRE(t.shows("you> "));
     // "/checkin 2 tired", then six steps left, a backspace over the 2, and a 5.
     t.type("/checkin 2 tired\033[D\033[D\033[D\033[D\033[D\033[D\b5\r");
@@ -148,7 +149,6 @@ TEST_CASE("in a terminal, arrow keys edit the line and walk a history kept betwe
   }
   CHECK(std::filesystem::exists(dir.path / "data" / "console_history"));
   Terminal again(dir.path);
-  INFO(again.screen());
   REQUIRE(again.shows("you> "));
   // The newest lines of the last run: ":quit", then ":advance 1h".
   again.type("\033[A\033[A\r");
