@@ -31,15 +31,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } catch (const ParseError&) {
   }
   // Dates in two zones and both readings of a date without a year; what is left over is always
-  // the end of what was typed.
+  // a part of what was typed, never a copy or beyond it.
   for (const auto* zone : {london, sydney})
     for (auto yearless : {YearlessDate::next, YearlessDate::nearest}) {
       try {
         auto when = parse_when_prefix(text, zone, now, yearless);
         to_instant(when.when, zone, now, std::chrono::hours(12));
-        if (!text.ends_with(when.rest)) __builtin_trap();
-        if (!when.rest.empty() &&
-            (when.rest.data() < text.data() || when.rest.data() > text.data() + text.size()))
+        if (!when.rest.empty() && (when.rest.data() < text.data() ||
+                                   when.rest.data() + when.rest.size() > text.data() + text.size()))
           __builtin_trap();
       } catch (const ParseError&) {
       }

@@ -80,7 +80,7 @@ void ConsoleAdapter::prompt() {
   if (editor_)
     editor_->read_line(person_ + "> ");
   else if (interactive_)
-    write(person_ + "> ");
+    out_ << person_ << "> " << std::flush;
 }
 
 void ConsoleAdapter::write(std::string_view text) {
