@@ -17,7 +17,7 @@ namespace {
 
 class Terminal {
  public:
-  explicit Terminal(const std::filesystem::path& dir) {
+  explicit Terminal(const std::filesystem::path& dir, const char* admins = nullptr) {
     winsize size{};
     size.ws_row = 40;
     size.ws_col = 200;
@@ -31,7 +31,10 @@ class Terminal {
       if (::chdir(dir.c_str()) != 0) ::_exit(126);
       ::unsetenv("SLACK_APP_TOKEN");
       ::unsetenv("SLACK_BOT_TOKEN");
-      ::unsetenv("TEND_ADMINS");
+      if (admins)
+        ::setenv("TEND_ADMINS", admins, 1);
+      else
+        ::unsetenv("TEND_ADMINS");
       ::setenv("TERM", "xterm", 1);
       ::execl(TEND_BINARY, "tend", "console", static_cast<char*>(nullptr));
       ::_exit(127);
@@ -155,5 +158,29 @@ TEST_CASE("in a terminal, arrow keys edit the line and walk a history kept betwe
   CHECK(again.shows("It is now"));
   again.type(":quit\r");
   CHECK(again.exit_code() == 0);
+}
+
+TEST_CASE("a message Tend sends while a line is being typed is shown above it, and the line is kept") {
+  Directory dir;
+  Terminal t(dir.path, "you");
+  REQUIRE(t.shows("you> "));
+  // A story follow-up two seconds after the story: it arrives while the next line is typed.
+  t.type("/tend admin set story.followups 2s\r");
+  REQUIRE(t.shows("is now `2s`"));
+  t.type("/tend admin set nudge.quiet_hours none\r");
+  REQUIRE(t.shows("is now `none`"));
+  t.type("/tend admin set nudge.working_days mon-sun\r");
+  REQUIRE(t.shows("is now `mon-sun`"));
+  t.type("/story now talk\r");
+  REQUIRE(t.shows("Logged story #1"));
+  REQUIRE(t.shows("you> "));
+  t.type("/tend m");
+  REQUIRE(t.shows("→ @you: It's been"));
+  // Drawn again below the message, with what was typed so far; Enter runs the whole line.
+  REQUIRE(t.shows("you> /tend m"));
+  t.type("e\r");
+  CHECK(t.shows("Time zone: Europe/London"));
+  t.type(":quit\r");
+  CHECK(t.exit_code() == 0);
 }
 #endif
