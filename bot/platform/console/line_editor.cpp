@@ -75,8 +75,15 @@ void LineEditor::on_line_callback(char* line) {
 void LineEditor::line_done(char* line) {
   reading_ = false;
   rl_callback_handler_remove();
-  // Back to the terminal's own mode while the line is handled: output and Ctrl-C as usual.
-  if (have_saved_) ::tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_);
+  // While the line is handled: output and Ctrl-C as usual, but keys typed ahead are neither
+  // echoed by the terminal ("^[[A") nor edited by it; libedit reads them for the next line.
+  if (have_saved_) {
+    termios typing_ahead = saved_;
+    typing_ahead.c_lflag &= ~static_cast<tcflag_t>(ECHO | ICANON);
+    typing_ahead.c_cc[VMIN] = 1;
+    typing_ahead.c_cc[VTIME] = 0;
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &typing_ahead);
+  }
   std::optional<std::string> typed;
   if (line) {
     typed = line;
