@@ -64,8 +64,8 @@ Reply log_story(Context& ctx, std::string_view args) {
     when = config::parse_when_prefix(args, zone, ctx.now(), config::YearlessDate::nearest);
   } catch (const config::ParseError& e) {
     throw UserError(std::string("When was it? ") + e.what() + ". For example `" + ctx.slash("story") +
-                    " yesterday 14:00 funders' lunch` or `" + ctx.slash("story") +
-                    " 2026-12-03 conference talk`.");
+                    " yesterday 3pm funders' lunch` or `" + ctx.slash("story") +
+                    " next fri 14:00 conference talk`.");
   }
   const auto what = std::string(trim(when.rest));
   if (what.empty())
