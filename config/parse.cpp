@@ -353,6 +353,8 @@ date::local_days shifted(date::local_days today, int count, int unit_days, int s
 }
 
 date::local_days on_calendar(int y, unsigned m, unsigned d, std::string_view typed) {
+  // Tend keeps no history from before it existed, nor plans for after its users.
+  if (y < 2000 || y > 2100) throw ParseError(std::string(typed) + " is not a year from 2000 to 2100");
   const date::year_month_day ymd{date::year{y}, date::month{m}, date::day{d}};
   if (!ymd.ok()) throw ParseError(std::string(typed) + " is not a date on the calendar");
   return date::local_days{ymd};

@@ -149,6 +149,8 @@ TEST_CASE("unreadable or ambiguous dates are refused with the accepted forms and
   CHECK_THROWS_WITH(london("tomorrow 9:5"), Contains("not a time of day"));
   CHECK_THROWS_WITH(london("tomorrow 10:75"), Contains("not a time of day"));
   CHECK_THROWS_WITH(london("in 600 weeks"), Contains("ten years"));
+  CHECK_THROWS_WITH(london("3 Dec 1066"), Contains("not a year from 2000 to 2100"));
+  CHECK_THROWS_WITH(london("0000-12-03"), Contains("not a year from 2000 to 2100"));
 }
 
 TEST_CASE("the day is the typing person's: the same instant is already Wednesday in Sydney") {
