@@ -150,7 +150,11 @@ TEST_CASE("in a terminal, arrow keys edit the line and walk a history kept betwe
     CHECK(t.screen().find("2/5") == std::string::npos);
     CHECK(t.screen().find("^[[") == std::string::npos);
   }
-  CHECK(std::filesystem::exists(dir.path / "data" / "console_history"));
+  REQUIRE(std::filesystem::exists(dir.path / "data" / "console_history"));
+  // It holds the notes typed: only its owner may read it.
+  CHECK((std::filesystem::status(dir.path / "data" / "console_history").permissions() &
+         (std::filesystem::perms::group_all | std::filesystem::perms::others_all)) ==
+        std::filesystem::perms::none);
   Terminal again(dir.path);
   REQUIRE(again.shows("you> "));
   // The newest lines of the last run: ":quit", then ":advance 1h".

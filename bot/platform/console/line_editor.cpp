@@ -1,5 +1,6 @@
 #include "bot/platform/console/line_editor.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -41,7 +42,12 @@ LineEditor::LineEditor(boost::asio::any_io_executor executor, std::ostream& out,
   rl_initialize();
   using_history();
   stifle_history(kHistoryLines);
-  if (!history_file_.empty()) read_history(history_file_.c_str());
+  if (!history_file_.empty()) {
+    // What was typed includes check-in notes: the file is its owner's alone, like the database.
+    if (const int fd = ::open(history_file_.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600); fd >= 0)
+      ::close(fd);
+    read_history(history_file_.c_str());
+  }
   rl_attempted_completion_function = &LineEditor::complete;
 }
 
