@@ -9,8 +9,9 @@
 
 #ifdef TEND_HAVE_LIBEDIT
 // libedit's readline.h uses FILE without including <stdio.h>.
-#include <editline/readline.h>
 #include <cstdio>
+
+#include <editline/readline.h>
 #endif
 
 namespace tend::platform {
@@ -43,7 +44,7 @@ LineEditor::LineEditor(boost::asio::any_io_executor executor, std::ostream& out,
   using_history();
   stifle_history(kHistoryLines);
   if (!history_file_.empty()) {
-    // What was typed includes check-in notes: the file is its owner's alone, like the database.
+    // What was typed includes check-in notes: the file is its owner's alone.
     if (const int fd = ::open(history_file_.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600); fd >= 0)
       ::close(fd);
     read_history(history_file_.c_str());
