@@ -34,7 +34,7 @@ struct OutboxOptions {
 class OutboxSender {
  public:
   OutboxSender(boost::asio::any_io_executor executor, storage::Database& db, const Clock& clock,
-               platform::Adapter& adapter, OutboxOptions options);
+               platform::Delivery& adapter, OutboxOptions options);
 
   // Asked about every row just before it goes. Unset: every due row is sent as it is (tests of
   // pacing and retries alone).
@@ -57,7 +57,7 @@ class OutboxSender {
   boost::asio::steady_timer timer_;
   storage::Database& db_;
   const Clock& clock_;
-  platform::Adapter& adapter_;
+  platform::Delivery& adapter_;
   OutboxOptions options_;
   std::function<OutboxCheck(const storage::OutboxItem&)> check_;
   // On the Clock's time line, so tests and the console's simulated clock drive pacing too.

@@ -1,20 +1,22 @@
 #pragma once
 // A whole Tend in one process for tests: real SQLite (in memory), the real registry, router and
 // scheduler, and a clock that only moves when the test says. People talk to it by typing
-// commands and pressing buttons; what Tend sends is read back from the outbox.
+// commands and pressing buttons, which reach the router the way Slack's do (a batch of one);
+// what Tend sends is read back from the outbox.
 #include <date/tz.h>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-
 #include "bot/outbox_sender.hpp"
 #include "bot/router.hpp"
 #include "bot/scheduler.hpp"
+#include "bot/simulated_time.hpp"
 #include "commands/families.hpp"
 #include "config/parse.hpp"
 #include "storage/jobs.hpp"
@@ -91,10 +93,21 @@ class TestWorkspace {
     const auto space = line.find(' ');
     const auto name = line.substr(1, space == std::string::npos ? std::string::npos : space - 1);
     const auto text = space == std::string::npos ? std::string() : line.substr(space + 1);
-    return router->handle_command({{who, who, "", std::move(delivery_ids)}, name, text});
+    return alone(platform::Command{{who, who, "", std::move(delivery_ids)}, name, text});
   }
   Reply press(const std::string& who, const Button& b) {
-    return router->handle_action({{who, who, "", {}}, b.action_id, b.value, {}});
+    return alone(platform::Action{{who, who, "", {}}, b.action_id, b.value, {}});
+  }
+  // Runs `task` on this workspace's io_context to its end (and no longer: a test may have other
+  // work waiting there).
+  template <class T>
+  T run(boost::asio::awaitable<T> task) {
+    auto result = boost::asio::co_spawn(io, std::move(task), boost::asio::use_future);
+    while (result.wait_for(std::chrono::seconds{0}) != std::future_status::ready) {
+      io.restart();
+      io.run_one();
+    }
+    return result.get();
   }
   // ada makes sam staff and sam the supervisor of bo.
   void set_up_team() {
@@ -106,26 +119,17 @@ class TestWorkspace {
   // Moves time from one due job or message to the next, as the running scheduler and outbox
   // sender would: each job runs and each message is delivered at its own time.
   void advance(std::chrono::seconds by) {
-    const auto target = clock.now() + by;
-    for (;;) {
-      std::optional<Instant> next;
-      for (auto candidate : {storage::Jobs(db).earliest(), storage::Outbox(db).earliest_pending()})
-        if (candidate) next = next ? std::min(*next, *candidate) : *candidate;
-      if (!next || *next > target) break;
-      if (*next > clock.now()) clock.set(*next);
+    ClockSteps steps;
+    steps.stop_at_messages = true;
+    steps.move = [this](std::chrono::seconds step) { clock.advance(step); };
+    steps.settle = [this]() -> boost::asio::awaitable<void> {
       scheduler->run_due();
-      deliver();
-    }
-    clock.set(target);
-    scheduler->run_due();
-    deliver();
+      co_await sender->deliver_due();
+    };
+    run(advance_through_due(db, clock, by, steps));
   }
   // One pass of the outbox sender at the clock's now.
-  void deliver() {
-    boost::asio::co_spawn(io, sender->deliver_due(), boost::asio::detached);
-    io.run();
-    io.restart();
-  }
+  void deliver() { run(sender->deliver_due()); }
   // Tend stops and starts again on the same database (the clock may have moved meanwhile).
   void restart() {
     scheduler = std::make_unique<Scheduler>(io.get_executor(), db, clock, registry, file_settings_);
@@ -153,6 +157,12 @@ class TestWorkspace {
   }
 
  private:
+  Reply alone(platform::Inbound item) {
+    std::vector<platform::Inbound> batch;
+    batch.push_back(std::move(item));
+    return run(router->together(std::move(batch))).front();
+  }
+
   storage::SettingValues file_settings_;
 };
 
