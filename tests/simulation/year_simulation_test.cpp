@@ -405,18 +405,15 @@ Scenario generate(int seed) {
 // ---------------------------------------------------------------------------------------------
 // The system under test: a whole Tend on one database file, rebuilt at each restart.
 
-struct Delivery {
+struct Received {
   Instant at;
   std::string to;
   tend::Message message;
 };
 
-class RecordingPlatform final : public tend::platform::Adapter {
+class RecordingPlatform final : public tend::platform::Delivery {
  public:
-  RecordingPlatform(const tend::Clock& clock, std::vector<Delivery>& out) : clock_(clock), out_(out) {}
-  std::string platform() const override { return "console"; }
-  boost::asio::awaitable<void> run(tend::platform::Dispatcher&) override { co_return; }
-  void stop() override {}
+  RecordingPlatform(const tend::Clock& clock, std::vector<Received>& out) : clock_(clock), out_(out) {}
   boost::asio::awaitable<tend::platform::SendResult> send(const tend::platform::Recipient& to,
                                                           const tend::Message& m) override {
     out_.push_back({clock_.now(), to.id, m});
@@ -428,7 +425,7 @@ class RecordingPlatform final : public tend::platform::Adapter {
 
  private:
   const tend::Clock& clock_;
-  std::vector<Delivery>& out_;
+  std::vector<Received>& out_;
 };
 
 struct Process {
@@ -482,7 +479,7 @@ class Simulation {
     std::filesystem::remove_all(dir_, ignored);
   }
 
-  std::vector<Delivery> deliveries;
+  std::vector<Received> deliveries;
   std::map<std::string, int> pressed;  // how often each button was pressed
 
   void run() {
@@ -630,7 +627,7 @@ class Simulation {
 
   // How people answer what reaches them: volunteers answer most prompts, staff mostly press
   // Done, sometimes Snooze or Hand over, and now and then nothing (so escalations happen).
-  std::optional<Event> react(const Delivery& d) {
+  std::optional<Event> react(const Received& d) {
     const auto it = scenario_.people.find(d.to);
     if (it == scenario_.people.end() || d.to == "ada") return std::nullopt;
     const auto after = d.at + minutes{std::uniform_int_distribution<int>(60, 8 * 60)(rng_)};
@@ -676,7 +673,7 @@ struct Counts {
 
 class Oracle {
  public:
-  Oracle(const Scenario& s, const std::vector<Delivery>& d) : s_(s), d_(d) {}
+  Oracle(const Scenario& s, const std::vector<Received>& d) : s_(s), d_(d) {}
 
   Counts judge() {
     Counts c;
@@ -767,7 +764,7 @@ class Oracle {
     }
   }
 
-  void outside_hours(Counts& c, const Delivery& d) {
+  void outside_hours(Counts& c, const Received& d) {
     const auto& r = s_.person(d.to);
     if (allowed(d.at, r.tz(), r.hours)) return;
     ++c.outside_hours;
@@ -775,7 +772,7 @@ class Oracle {
          "outside hours: to @" + d.to + " at " + shown(d.at, r.tz()) + ": " + d.message.text.substr(0, 90));
   }
 
-  void private_notes(Counts& c, const Delivery& d) {
+  void private_notes(Counts& c, const Received& d) {
     for (const auto& n : s_.notes)
       if (d.to != n.volunteer && contains(d.message.text, n.token)) {
         ++c.private_seen;
@@ -785,7 +782,7 @@ class Oracle {
 
   // Nothing to a volunteer on a break, nothing about them to anyone; the exceptions are the
   // notice of the break itself and the held story follow-ups when the break outlasts them.
-  void during_break(Counts& c, const Delivery& d) {
+  void during_break(Counts& c, const Received& d) {
     for (const auto& b : s_.breaks) {
       if (d.at < b.start || d.at >= b.end) continue;
       const auto& v = s_.person(b.volunteer);
@@ -805,7 +802,7 @@ class Oracle {
 
   // The documented exception: a break that outlasts a story's last follow-up does not stop the
   // supervisor hearing of that story, at the time of its last follow-up.
-  bool held_story_exception(const Delivery& d, const BreakSpec& b) const {
+  bool held_story_exception(const Received& d, const BreakSpec& b) const {
     const auto& r = s_.person(d.to);
     for (const auto& st : s_.stories) {
       if (st.volunteer != b.volunteer || !contains(d.message.text, st.tag)) continue;
@@ -816,14 +813,14 @@ class Oracle {
     return false;
   }
 
-  bool asked_for_support(const Delivery& d, const BreakSpec& b) const {
+  bool asked_for_support(const Received& d, const BreakSpec& b) const {
     const auto& r = s_.person(d.to);
     for (const auto& a : s_.alerts)
       if (a.volunteer == b.volunteer && d.at >= a.at && d.at <= s_.arrival(a.at, r) + kLate) return true;
     return false;
   }
 
-  void preparation(Counts& c, const Delivery& d) {
+  void preparation(Counts& c, const Received& d) {
     const auto* st = story_in(d.message.text, d.to);
     if (!st || !st->future || d.at < st->at) return;
     const auto& text = d.message.text;
@@ -916,7 +913,7 @@ class Oracle {
   }
 
   const Scenario& s_;
-  const std::vector<Delivery>& d_;
+  const std::vector<Received>& d_;
 };
 
 // Stories whose week of follow-ups crosses a daylight-saving change of the volunteer's zone.
@@ -990,7 +987,7 @@ TEST_CASE("the simulation's oracle counts what went wrong") {
   const tend::Message followup{"It's been a while since *Bodhi* shared their story: story-Q1Z", {}, {}};
   tend::Message gentle{"Hi Bodhi, about story-Q1Z: how are you doing?", {}, {}};
   gentle.buttons.push_back({"3", "checkin.score", "3"});
-  const std::vector<Delivery> right = {{utc(1, 7, 10), "sam", followup},
+  const std::vector<Received> right = {{utc(1, 7, 10), "sam", followup},
                                        {utc(1, 8, 10), "bodhi", gentle},
                                        {utc(1, 9, 10), "sam", followup},
                                        {utc(1, 13, 10), "sam", followup}};
@@ -1038,7 +1035,7 @@ TEST_CASE("the simulation's oracle counts what went wrong") {
     // held until Monday 08:00; the follow-up of Tuesday 13 is not.
     s.breaks.push_back({"bodhi", utc(1, 6, 12), utc(1, 10, 12), BreakSpec::by_date});
     const tend::Message prompt{"Hi Bodhi, how are you doing?", {gentle.buttons}, {}};
-    std::vector<Delivery> one = {
+    std::vector<Received> one = {
         {utc(1, 12, 8), "sam", {"While Bodhi was on a break: story-Q1Z, twice", {}, {}}},
         {utc(1, 12, 8), "bodhi", gentle},
         {utc(1, 13, 10), "sam", followup},
