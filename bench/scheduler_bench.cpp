@@ -125,7 +125,8 @@ std::vector<double> measure_lateness(const std::filesystem::path& file, int samp
   boost::asio::io_context io;
   RecordingAdapter adapter;
   Scheduler scheduler(io.get_executor(), db, clock, registry, settings);
-  OutboxSender sender(io.get_executor(), db, clock, adapter, {milliseconds{0}, 8});
+  OutboxSender sender(io.get_executor(), db, clock, adapter, delivery_policy(db, clock, registry, settings),
+                      {milliseconds{0}, 8});
   scheduler.on_outbox_written([&] { sender.wake(); });
 
   std::vector<Instant> due;

@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "base/backoff.hpp"
+#include "commands/context.hpp"
 #include "storage/people.hpp"
 
 namespace tend {
@@ -29,9 +30,26 @@ platform::Recipient to_platform(const storage::OutboxRecipient& r) {
 
 }  // namespace
 
+SendCheck delivery_policy(storage::Database& db, const Clock& clock, const commands::Registry& registry,
+                          const storage::SettingValues& file_settings) {
+  return [&db, &clock, &registry, &file_settings](const storage::OutboxItem& item) {
+    auto check = commands::Services(db, clock, registry, file_settings).recheck(item);
+    return OutboxCheck{std::move(check.decision), std::move(check.message)};
+  };
+}
+
+OutboxCheck send_as_queued(const storage::OutboxItem& item) {
+  return {config::Decision{}, item.message};
+}
+
 OutboxSender::OutboxSender(boost::asio::any_io_executor executor, storage::Database& db, const Clock& clock,
-                           platform::Delivery& adapter, OutboxOptions options)
-    : timer_(executor), db_(db), clock_(clock), adapter_(adapter), options_(options) {}
+                           platform::Delivery& adapter, SendCheck check, OutboxOptions options)
+    : timer_(executor),
+      db_(db),
+      clock_(clock),
+      adapter_(adapter),
+      options_(options),
+      check_(std::move(check)) {}
 
 void OutboxSender::wake() {
   timer_.cancel();
@@ -79,7 +97,7 @@ boost::asio::awaitable<std::optional<std::chrono::steady_clock::time_point>> Out
         continue;
       }
       std::optional<Message> rewritten;
-      if (check_) {
+      {
         auto check = check_(item);
         using config::Verdict;
         if (check.decision.verdict == Verdict::hold || check.decision.verdict == Verdict::drop ||

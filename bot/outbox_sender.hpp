@@ -12,6 +12,7 @@
 
 #include "base/clock.hpp"
 #include "bot/platform/adapter.hpp"
+#include "commands/registry.hpp"
 #include "config/delivery_policy.hpp"
 #include "storage/database.hpp"
 #include "storage/outbox.hpp"
@@ -26,6 +27,13 @@ struct OutboxCheck {
   Message message;
 };
 
+// What is asked about each row just before it goes. The runtime and every test of what people
+// receive pass delivery_policy(); only tests of pacing and retries alone pass send_as_queued.
+using SendCheck = std::function<OutboxCheck(const storage::OutboxItem&)>;
+SendCheck delivery_policy(storage::Database& db, const Clock& clock, const commands::Registry& registry,
+                          const storage::SettingValues& file_settings);
+OutboxCheck send_as_queued(const storage::OutboxItem& item);
+
 struct OutboxOptions {
   std::chrono::milliseconds pace{1000};  // minimum gap between two messages to one channel
   int max_attempts = 8;
@@ -34,13 +42,8 @@ struct OutboxOptions {
 class OutboxSender {
  public:
   OutboxSender(boost::asio::any_io_executor executor, storage::Database& db, const Clock& clock,
-               platform::Delivery& adapter, OutboxOptions options);
+               platform::Delivery& adapter, SendCheck check, OutboxOptions options);
 
-  // Asked about every row just before it goes. Unset: every due row is sent as it is (tests of
-  // pacing and retries alone).
-  void check_before_sending(std::function<OutboxCheck(const storage::OutboxItem&)> check) {
-    check_ = std::move(check);
-  }
   // Rows were committed: look again now instead of at the next planned time.
   void wake();
   void stop();
@@ -59,7 +62,7 @@ class OutboxSender {
   const Clock& clock_;
   platform::Delivery& adapter_;
   OutboxOptions options_;
-  std::function<OutboxCheck(const storage::OutboxItem&)> check_;
+  SendCheck check_;
   // On the Clock's time line, so tests and the console's simulated clock drive pacing too.
   std::map<std::string, std::chrono::system_clock::time_point> channel_free_at_;
   bool stopping_ = false;

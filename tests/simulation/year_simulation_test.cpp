@@ -434,13 +434,10 @@ struct Process {
     tend::commands::add_all(registry);
     router = std::make_unique<tend::Router>(db, clock, registry, tend::RouterOptions{"console", {"ada"}, {}});
     scheduler = std::make_unique<tend::Scheduler>(io.get_executor(), db, clock, registry, file_settings);
-    sender = std::make_unique<tend::OutboxSender>(io.get_executor(), db, clock, platform,
-                                                  tend::OutboxOptions{milliseconds{1000}, 8});
     // As the runtime wires it: the delivery policy is asked again just before a row goes.
-    sender->check_before_sending([this, &clock](const tend::storage::OutboxItem& item) {
-      const auto check = tend::commands::Services(db, clock, registry, file_settings).recheck(item);
-      return tend::OutboxCheck{check.decision, check.message};
-    });
+    sender = std::make_unique<tend::OutboxSender>(io.get_executor(), db, clock, platform,
+                                                  tend::delivery_policy(db, clock, registry, file_settings),
+                                                  tend::OutboxOptions{milliseconds{1000}, 8});
   }
   tend::storage::Database db;
   tend::storage::SettingValues file_settings;

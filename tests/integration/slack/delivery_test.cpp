@@ -32,7 +32,7 @@ TEST_CASE("outbox messages reach Slack as DMs and channel posts; a 429 is honour
   boost::asio::io_context io;
   slack::WebApi api(io.get_executor(), slack.api_base(), "xoxb-emulator");
   slack::Delivery delivery(api);
-  OutboxSender sender(io.get_executor(), db, clock, delivery, {milliseconds{100}, 8});
+  OutboxSender sender(io.get_executor(), db, clock, delivery, send_as_queued, {milliseconds{100}, 8});
   boost::asio::co_spawn(io, sender.run(), boost::asio::detached);
   const auto deadline = steady_clock::now() + seconds(10);
   while (sender.delivered() < 3 && steady_clock::now() < deadline) io.run_for(milliseconds(50));

@@ -47,7 +47,7 @@ struct Rig {
   ManualClock clock{Instant{seconds{1'780'477'200}}};
   ScriptedPlatform platform;
   boost::asio::io_context io;
-  OutboxSender sender{io.get_executor(), db, clock, platform, {milliseconds{1000}, 3}};
+  OutboxSender sender{io.get_executor(), db, clock, platform, send_as_queued, {milliseconds{1000}, 3}};
 
   Rig() {
     platform.clock = &clock;

@@ -70,11 +70,8 @@ class TestWorkspace {
     scheduler = std::make_unique<Scheduler>(io.get_executor(), db, clock, registry, file_settings_);
     platform.clock = &clock;
     sender = std::make_unique<OutboxSender>(io.get_executor(), db, clock, platform,
+                                            delivery_policy(db, clock, registry, file_settings_),
                                             OutboxOptions{std::chrono::milliseconds{0}, 8});
-    sender->check_before_sending([this](const storage::OutboxItem& item) {
-      const auto check = commands::Services(db, clock, registry, file_settings_).recheck(item);
-      return OutboxCheck{check.decision, check.message};
-    });
   }
 
   storage::Database db{{":memory:"}};
