@@ -190,38 +190,44 @@ void attach(State& s, const std::shared_ptr<Socket>& socket, const std::string& 
   opening.asked_connection_id = asked_id;
   opening.asked_sequence = asked_seq;
   std::shared_ptr<Connection> conn;
+  std::vector<std::string> frames;  // sent once the opening is on record
+  auto start_again = [&] {
+    conn->next_seq = 0;
+    conn->buffer.clear();
+    conn->id = s.new_id('k');
+    s.conns[conn->id] = conn;
+    send_hello(s, *conn);
+    frames.push_back(conn->buffer.back().second);
+  };
   if (auto it = s.conns.find(asked_id); !asked_id.empty() && it != s.conns.end() && !it->second->socket) {
     conn = it->second;
-    conn->socket = socket;
     auto from = std::find_if(conn->buffer.begin(), conn->buffer.end(),
                              [&](const auto& entry) { return entry.first == asked_seq; });
     if (from != conn->buffer.end()) {
       opening.outcome = SocketOpening::Outcome::resumed;
-      for (auto e = from; e != conn->buffer.end(); ++e, ++opening.replayed) queue_frame(s, socket, e->second);
+      for (auto e = from; e != conn->buffer.end(); ++e) frames.push_back(e->second);
+      opening.replayed = static_cast<int>(frames.size());
     } else if (asked_seq == conn->next_seq) {
       opening.outcome = SocketOpening::Outcome::resumed;
     } else {
       // Events were lost: the server starts the connection again under a new id.
       opening.outcome = SocketOpening::Outcome::forgotten;
       s.conns.erase(conn->id);
-      conn->id = s.new_id('k');
-      conn->next_seq = 0;
-      conn->buffer.clear();
-      s.conns[conn->id] = conn;
-      send_hello(s, *conn);
+      start_again();
     }
   } else {
     opening.outcome = asked_id.empty() ? SocketOpening::Outcome::fresh : SocketOpening::Outcome::forgotten;
     conn = std::make_shared<Connection>();
-    conn->id = s.new_id('k');
-    conn->socket = socket;
-    s.conns[conn->id] = conn;
-    send_hello(s, *conn);
+    start_again();
   }
   opening.connection_id = conn->id;
-  std::lock_guard lock(s.mutex);
-  s.openings.push_back(opening);
-  s.changed.notify_all();
+  {
+    std::lock_guard lock(s.mutex);
+    s.openings.push_back(opening);
+    s.changed.notify_all();
+  }
+  conn->socket = socket;
+  for (auto& frame : frames) queue_frame(s, socket, std::move(frame));
 }
 
 void detach(State& s, const std::shared_ptr<Socket>& socket) {
