@@ -172,8 +172,7 @@ ResumePoint::Order ResumePoint::on_event(std::int64_t seq) {
 std::string ResumePoint::websocket_target(std::string_view path) const {
   std::string target(path);
   if (!connection_id_.empty())
-    target += "?connection_id=" + encode_form({{"", connection_id_}}).substr(1) +
-              "&sequence_number=" + std::to_string(next_);
+    target += "?" + encode_form({{"connection_id", connection_id_}, {"sequence_number", std::to_string(next_)}});
   return target;
 }
 

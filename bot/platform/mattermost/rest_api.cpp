@@ -80,22 +80,30 @@ asio::awaitable<RestResult> RestApi::api(http::verb verb, std::string path, std:
   co_return co_await request(base_, std::move(req));
 }
 
+// Arguments are named locals: GCC 12 destroys braced temporaries inside co_await twice.
 asio::awaitable<RestResult> RestApi::me() {
-  co_return co_await api(http::verb::get, "/api/v4/users/me", {});
+  const std::optional<json> no_body;
+  const std::string path = "/api/v4/users/me";
+  co_return co_await api(http::verb::get, path, no_body);
 }
 
 asio::awaitable<RestResult> RestApi::user(std::string user_id) {
   if (!is_id(user_id)) co_return invalid_id();
-  co_return co_await api(http::verb::get, "/api/v4/users/" + user_id, {});
+  const std::optional<json> no_body;
+  const auto path = "/api/v4/users/" + user_id;
+  co_return co_await api(http::verb::get, path, no_body);
 }
 
 asio::awaitable<RestResult> RestApi::direct_channel(std::string bot_user_id, std::string user_id) {
-  const json members = json::array({bot_user_id, user_id});
-  co_return co_await api(http::verb::post, "/api/v4/channels/direct", members);
+  const std::optional<json> members = json::array({bot_user_id, user_id});
+  const std::string path = "/api/v4/channels/direct";
+  co_return co_await api(http::verb::post, path, members);
 }
 
 asio::awaitable<RestResult> RestApi::create_post(json body) {
-  co_return co_await api(http::verb::post, "/api/v4/posts", std::move(body));
+  const std::optional<json> post = std::move(body);
+  const std::string path = "/api/v4/posts";
+  co_return co_await api(http::verb::post, path, post);
 }
 
 asio::awaitable<RestResult> RestApi::post_to(std::string url, json body) {
@@ -143,12 +151,15 @@ asio::awaitable<platform::SendResult> RestApi::send(std::string bot_user_id, pla
                                                     Message message, ButtonTarget buttons) {
   std::string channel = to.id;
   if (to.kind == platform::Recipient::Kind::person) {
-    auto dm = co_await open_dm(std::move(bot_user_id), to.id);
+    auto person = to.id;
+    auto dm = co_await open_dm(std::move(bot_user_id), std::move(person));
     if (!dm.ok()) co_return send_result_of(dm);
     channel = dm.body["id"].get<std::string>();
     buttons.user_id = to.id;
   }
-  co_return send_result_of(co_await create_post(post_body(message, channel, buttons)));
+  auto body = post_body(message, channel, buttons);
+  auto posted = co_await create_post(std::move(body));
+  co_return send_result_of(posted);
 }
 
 platform::SendResult send_result_of(const RestResult& result) {

@@ -775,11 +775,8 @@ void MattermostEmulator::drop_sockets() {
 }
 
 void MattermostEmulator::restart_server() {
+  drop_sockets();
   on_io(*state_, [&] {
-    for (auto& socket : state_->sockets) {
-      beast::error_code ec;
-      beast::get_lowest_layer(socket->ws).socket().close(ec);
-    }
     state_->conns.clear();
     return 0;
   });

@@ -40,6 +40,21 @@ std::string message_of(WsClient& client, ResumePoint& point) {
   return next_event<Posted>(client, point).post.message;
 }
 
+// A first connection that receives `messages` from ada, then loses its socket to `fault`; returns
+// where the client stood, once the emulator has seen the socket go.
+ResumePoint connected_then(emulator::MattermostEmulator& mm, const std::vector<std::string>& messages,
+                           void (emulator::MattermostEmulator::*fault)()) {
+  ResumePoint point;
+  WsClient client(mm.port(), "/api/v4/websocket", kToken);
+  next_event<Hello>(client, point);
+  for (const auto& m : messages) mm.send_post("ada0000000000000000000000a", m);
+  for (const auto& m : messages) CHECK(message_of(client, point) == m);
+  (mm.*fault)();
+  CHECK_FALSE(client.read());
+  REQUIRE(mm.wait_for_sockets(0, std::chrono::seconds(5)));
+  return point;
+}
+
 }  // namespace
 
 TEST_CASE("with the token in the header: hello with a connection id, then events numbered from 1") {
@@ -87,16 +102,7 @@ TEST_CASE("a wrong token: the upgrade is refused, or the socket closed after the
 
 TEST_CASE("after a drop, a resume gets exactly what was missed, in order, without a new hello") {
   emulator::MattermostEmulator mm;
-  ResumePoint point;
-  {
-    WsClient client(mm.port(), "/api/v4/websocket", kToken);
-    next_event<Hello>(client, point);
-    mm.send_post("ada0000000000000000000000a", "one");
-    CHECK(message_of(client, point) == "one");
-    mm.drop_sockets();
-    CHECK_FALSE(client.read());
-  }
-  REQUIRE(mm.wait_for_sockets(0, std::chrono::seconds(5)));
+  auto point = connected_then(mm, {"one"}, &emulator::MattermostEmulator::drop_sockets);
   mm.send_post("ada0000000000000000000000a", "two");
   mm.send_post("bo00000000000000000000000b", "three");
 
@@ -114,19 +120,8 @@ TEST_CASE("after a drop, a resume gets exactly what was missed, in order, withou
 
 TEST_CASE("a resume that asks again for events it already had gets them again; the resume point skips them") {
   emulator::MattermostEmulator mm;
-  ResumePoint point;
-  std::string connection;
-  {
-    WsClient client(mm.port(), "/api/v4/websocket", kToken);
-    connection = next_event<Hello>(client, point).connection_id;
-    mm.send_post("ada0000000000000000000000a", "one");
-    mm.send_post("ada0000000000000000000000a", "two");
-    CHECK(message_of(client, point) == "one");
-    CHECK(message_of(client, point) == "two");
-    mm.drop_sockets();
-    CHECK_FALSE(client.read());
-  }
-  REQUIRE(mm.wait_for_sockets(0, std::chrono::seconds(5)));
+  auto point = connected_then(mm, {"one", "two"}, &emulator::MattermostEmulator::drop_sockets);
+  const auto connection = point.connection_id();
   WsClient again(mm.port(), "/api/v4/websocket?connection_id=" + connection + "&sequence_number=1", kToken);
   auto replayed = next_frame(again);
   CHECK(replayed.seq == 1);
@@ -138,15 +133,7 @@ TEST_CASE("a resume that asks again for events it already had gets them again; t
 
 TEST_CASE("a restarted server has forgotten the connection: a new hello with a new id") {
   emulator::MattermostEmulator mm;
-  ResumePoint point;
-  {
-    WsClient client(mm.port(), "/api/v4/websocket", kToken);
-    next_event<Hello>(client, point);
-    mm.send_post("ada0000000000000000000000a", "one");
-    CHECK(message_of(client, point) == "one");
-    mm.restart_server();
-    CHECK_FALSE(client.read());
-  }
+  auto point = connected_then(mm, {"one"}, &emulator::MattermostEmulator::restart_server);
   const auto old_id = point.connection_id();
   WsClient again(mm.port(), point.websocket_target(), kToken);
   auto frame = next_frame(again);
@@ -163,14 +150,7 @@ TEST_CASE("more missed than the server keeps: a new hello instead of a partial r
   emulator::MattermostEmulator::Options options;
   options.replay_buffer = 4;
   emulator::MattermostEmulator mm(options);
-  ResumePoint point;
-  {
-    WsClient client(mm.port(), "/api/v4/websocket", kToken);
-    next_event<Hello>(client, point);
-    mm.drop_sockets();
-    CHECK_FALSE(client.read());
-  }
-  REQUIRE(mm.wait_for_sockets(0, std::chrono::seconds(5)));
+  auto point = connected_then(mm, {}, &emulator::MattermostEmulator::drop_sockets);
   for (int i = 0; i < 6; ++i) mm.send_post("ada0000000000000000000000a", "missed " + std::to_string(i));
   CHECK(mm.buffered(point.connection_id()).size() == 4);
   CHECK(mm.buffered(point.connection_id()).front().first == 3);

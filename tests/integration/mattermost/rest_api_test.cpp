@@ -175,3 +175,11 @@ TEST_CASE("the server's address must be http or https") {
   CHECK_THROWS_AS(RestApi(io.get_executor(), "wss://chat.example.org", kToken), std::invalid_argument);
   CHECK_NOTHROW(RestApi(io.get_executor(), "https://chat.example.org/mattermost/", kToken));
 }
+
+TEST_CASE("a server under a path prefix is called there") {
+  emulator::MattermostEmulator mm;
+  boost::asio::io_context io;
+  RestApi api(io.get_executor(), mm.url() + "/chat/", kToken);
+  CHECK(run(io, api.me()).http_status == 404);  // the emulator serves the API at the root only
+  CHECK(mm.calls("GET /chat/api/v4/users/me").size() == 1);
+}
