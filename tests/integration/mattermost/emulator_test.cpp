@@ -215,3 +215,27 @@ TEST_CASE("events reach every connection of the bot, each with its own sequence"
   CHECK(a.next() == 3);
   CHECK(b.next() == 2);
 }
+
+TEST_CASE("a user_updated event carries the person's new zone to the codec") {
+  emulator::MattermostEmulator mm;
+  mm.set_user("ada0000000000000000000000a", {"ada", "Ada", "", "", false, "", "Europe/Lisbon"});
+  WsClient client(mm.port(), "/api/v4/websocket", kToken);
+  ResumePoint point;
+  next_event<Hello>(client, point);
+  mm.send_user_updated("ada0000000000000000000000a");
+  const auto updated = next_event<UserUpdated>(client, point);
+  CHECK(updated.user_id == "ada0000000000000000000000a");
+  CHECK(updated.profile.display_name == "Ada");
+  CHECK(updated.profile.zone == "Europe/Lisbon");
+}
+
+TEST_CASE("a malformed frame on the socket is a decode error, and the stream carries on") {
+  emulator::MattermostEmulator mm;
+  WsClient client(mm.port(), "/api/v4/websocket", kToken);
+  ResumePoint point;
+  next_event<Hello>(client, point);
+  mm.send_raw("{not json");
+  CHECK(std::holds_alternative<DecodeError>(next_frame(client).body));
+  mm.send_post("ada0000000000000000000000a", "still here");
+  CHECK(message_of(client, point) == "still here");
+}
