@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "bot/net/http_client.hpp"
 #include "bot/platform/adapter.hpp"
 
 namespace tend::slack {
@@ -27,15 +28,7 @@ struct ApiResult {
   bool temporary() const { return http_status == 0 || http_status == 429 || http_status >= 500; }
 };
 
-struct Url {
-  bool tls = true;
-  std::string host;
-  std::string port;
-  std::string path;  // starts with '/'
-  // "https://slack.com/api/", "http://127.0.0.1:8080/api/" or a WebSocket URL (wss:// is TLS,
-  // ws:// is not); nullopt when it is none of these.
-  static std::optional<Url> parse(const std::string& text);
-};
+using Url = net::Url;
 
 class WebApi {
  public:
@@ -60,20 +53,18 @@ class WebApi {
   boost::asio::awaitable<std::optional<std::string>> open_dm(const std::string& user_id);
   boost::asio::awaitable<std::optional<platform::UserProfile>> user_profile(const std::string& user_id);
 
-  int connections_opened() const { return connections_opened_; }
+  int connections_opened() const { return http_.connections_opened(); }
 
  private:
-  struct Connection;
   boost::asio::awaitable<ApiResult> exchange(const Url& url, const std::string& target,
                                              const std::string& content_type, const std::string& body,
                                              const std::string& authorization);
 
   boost::asio::any_io_executor executor_;
+  net::HttpClient http_;
   Url base_;
   std::string token_;
-  std::vector<std::unique_ptr<Connection>> idle_;
   std::map<std::string, std::string> dm_channels_;
-  int connections_opened_ = 0;
 };
 
 }  // namespace tend::slack

@@ -11,10 +11,12 @@
 
 #include "bot/platform/slack/web_api.hpp"
 #include "tests/emulator/slack_emulator.hpp"
+#include "tests/integration/json_shapes.hpp"
 #include "tests/integration/slack/run_to_completion.hpp"
 
 using namespace tend;
 using testing::run;
+using testing::strangers;
 using json = nlohmann::json;
 
 namespace {
@@ -27,50 +29,6 @@ json fixture(const std::string& relative) {
   std::stringstream s;
   s << in.rdbuf();
   return json::parse(s.str());
-}
-
-const char* kind(const json& j) {
-  if (j.is_string()) return "string";
-  if (j.is_number()) return "number";
-  if (j.is_boolean()) return "boolean";
-  if (j.is_object()) return "object";
-  if (j.is_array()) return "array";
-  return "null";
-}
-
-// Fields of `ours` that Slack's `references` never send, or send with another type.
-void strangers(const json& ours, const std::vector<const json*>& references, const std::string& path,
-               std::vector<std::string>& out) {
-  if (ours.is_object()) {
-    for (const auto& [key, value] : ours.items()) {
-      std::vector<const json*> next;
-      for (const auto* reference : references)
-        if (reference->is_object() && reference->contains(key)) next.push_back(&(*reference)[key]);
-      if (next.empty()) {
-        out.push_back(path + "." + key + " (not a field Slack sends)");
-        continue;
-      }
-      bool same_kind = false;
-      for (const auto* reference : next)
-        same_kind = same_kind || std::string(kind(*reference)) == kind(value);
-      if (!same_kind) out.push_back(path + "." + key + " (a " + kind(value) + " here)");
-      strangers(value, next, path + "." + key, out);
-    }
-  } else if (ours.is_array() && !ours.empty()) {
-    std::vector<const json*> next;
-    for (const auto* reference : references)
-      if (reference->is_array() && !reference->empty()) next.push_back(&(*reference)[0]);
-    if (!next.empty())
-      for (const auto& element : ours) strangers(element, next, path + "[]", out);
-  }
-}
-
-std::vector<std::string> strangers(const json& ours, std::initializer_list<json> references) {
-  std::vector<const json*> pointers;
-  for (const auto& reference : references) pointers.push_back(&reference);
-  std::vector<std::string> out;
-  strangers(ours, pointers, "", out);
-  return out;
 }
 
 }  // namespace
