@@ -70,7 +70,8 @@ asio::awaitable<RestResponse> RestClient::request(verb method, const Route& rout
 
 asio::awaitable<GatewayBot> RestClient::gateway_bot() {
   GatewayBot out;
-  out.response = co_await request(verb::get, {"GET", "/gateway/bot", ""}, "/gateway/bot", nullptr);
+  const Route route{"GET", "/gateway/bot", ""};
+  out.response = co_await request(verb::get, route, "/gateway/bot", nullptr);
   auto body = body_of(out.response);
   if (out.response.status != 200 || !body.is_object()) co_return out;
   out.url = body.value("url", "");
@@ -87,51 +88,55 @@ asio::awaitable<GatewayBot> RestClient::gateway_bot() {
 asio::awaitable<std::variant<std::string, platform::SendResult>> RestClient::open_dm(std::string user_id) {
   if (auto it = dm_channels_.find(user_id); it != dm_channels_.end()) co_return it->second;
   json body = {{"recipient_id", user_id}};
-  auto response =
-      co_await request(verb::post, {"POST", "/users/@me/channels", ""}, "/users/@me/channels", &body);
+  const Route route{"POST", "/users/@me/channels", ""};
+  auto response = co_await request(verb::post, route, "/users/@me/channels", &body);
   auto result = classify_response(response);
   if (result.status != platform::SendResult::Status::sent) co_return result;
   auto channel = body_of(response);
   auto id = channel.is_object() ? channel.value("id", "") : std::string();
-  if (id.empty())
-    co_return platform::SendResult{
-        platform::SendResult::Status::temporary_failure, {}, "DM channel without id"};
+  if (id.empty()) {
+    platform::SendResult failed{platform::SendResult::Status::temporary_failure, {}, "DM channel without id"};
+    co_return failed;
+  }
   dm_channels_[user_id] = id;
   co_return id;
 }
 
 asio::awaitable<platform::SendResult> RestClient::create_message(std::string channel_id, json body) {
-  auto response = co_await request(verb::post, {"POST", "/channels/{channel_id}/messages", channel_id},
-                                   "/channels/" + channel_id + "/messages", &body);
+  const Route route{"POST", "/channels/{channel_id}/messages", channel_id};
+  const auto path = "/channels/" + channel_id + "/messages";
+  auto response = co_await request(verb::post, route, path, &body);
   co_return classify_response(response);
 }
 
 asio::awaitable<platform::SendResult> RestClient::send_dm(std::string user_id, json body) {
   auto channel = co_await open_dm(user_id);
   if (auto* failed = std::get_if<platform::SendResult>(&channel)) co_return *failed;
-  co_return co_await create_message(std::get<std::string>(channel), std::move(body));
+  auto channel_id = std::get<std::string>(channel);
+  co_return co_await create_message(std::move(channel_id), std::move(body));
 }
 
 asio::awaitable<platform::SendResult> RestClient::interaction_callback(std::string interaction_id,
                                                                        std::string interaction_token,
                                                                        json body) {
-  auto response =
-      co_await request(verb::post, {"POST", "/interactions/{id}/{token}/callback", interaction_id, true},
-                       "/interactions/" + interaction_id + "/" + interaction_token + "/callback", &body);
+  const Route route{"POST", "/interactions/{id}/{token}/callback", interaction_id, true};
+  const auto path = "/interactions/" + interaction_id + "/" + interaction_token + "/callback";
+  auto response = co_await request(verb::post, route, path, &body);
   co_return classify_response(response);
 }
 
 asio::awaitable<platform::SendResult> RestClient::edit_original(std::string application_id,
                                                                 std::string interaction_token, json body) {
-  auto response = co_await request(
-      verb::patch, {"PATCH", "/webhooks/{id}/{token}/messages/@original", interaction_token, true},
-      "/webhooks/" + application_id + "/" + interaction_token + "/messages/@original", &body);
+  const Route route{"PATCH", "/webhooks/{id}/{token}/messages/@original", interaction_token, true};
+  const auto path = "/webhooks/" + application_id + "/" + interaction_token + "/messages/@original";
+  auto response = co_await request(verb::patch, route, path, &body);
   co_return classify_response(response);
 }
 
 asio::awaitable<platform::SendResult> RestClient::put_commands(std::string application_id, json commands) {
-  auto response = co_await request(verb::put, {"PUT", "/applications/{id}/commands", application_id},
-                                   "/applications/" + application_id + "/commands", &commands);
+  const Route route{"PUT", "/applications/{id}/commands", application_id};
+  const auto path = "/applications/" + application_id + "/commands";
+  auto response = co_await request(verb::put, route, path, &commands);
   co_return classify_response(response);
 }
 

@@ -2,6 +2,8 @@
 // Discord's REST API over Beast (bot/net/http_client): the calls Tend makes, paced by the
 // RateLimiter, with `Authorization: Bot <token>` (sent nowhere else and never logged). Platform
 // errors come back as results, never as exceptions. One io_context thread, no locks.
+// (Routes are named locals before each co_await: GCC 12 destroys a braced temporary in a
+// co_await expression twice.)
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
