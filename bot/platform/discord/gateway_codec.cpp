@@ -1,4 +1,5 @@
 #include "bot/platform/discord/gateway_codec.hpp"
+#include "bot/platform/discord/json_fields.hpp"
 
 #include <zlib.h>
 
@@ -22,16 +23,8 @@ enum Op {
   heartbeat_ack = 11
 };
 
-std::string str(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-const json& object(const json& j, const char* key) {
-  static const json empty = json::object();
-  auto it = j.find(key);
-  return it != j.end() && it->is_object() ? *it : empty;
-}
+const auto& str = detail::string_field;
+const auto& object = detail::nested_field;
 
 GatewayEvent decode_dispatch(const std::string& type, const json& d, std::string_view signing_key) {
   if (type == "READY") {

@@ -1,4 +1,5 @@
 #include "bot/platform/discord/interactions.hpp"
+#include "bot/platform/discord/json_fields.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -38,16 +39,8 @@ enum OptionType {
   user_option = 6
 };
 
-std::string str(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-const json& member(const json& j, const char* key) {
-  static const json empty = json::object();
-  auto it = j.find(key);
-  return it != j.end() && (it->is_object() || it->is_array()) ? *it : empty;
-}
+const auto& str = detail::string_field;
+const auto& member = detail::nested_field;
 
 std::string cut(std::string_view s, std::size_t max_bytes) {
   return std::string(utf8_prefix(s, max_bytes));
@@ -196,7 +189,8 @@ std::optional<CustomId> verify_custom_id(std::string_view custom_id, std::string
   auto value = custom_id.substr(first + 1, last - first - 1);
   auto given = custom_id.substr(last + 1);
   auto expected = signature(action_id, value, key);
-  if (given.size() != expected.size() || CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0)
+  if (given.size() != kSignatureChars || expected.size() != kSignatureChars ||
+      CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0)
     return std::nullopt;
   return CustomId{std::string(action_id), std::string(value)};
 }
