@@ -1,7 +1,7 @@
 # Build stage: the same Debian packages as ./dev setup.
 FROM debian:bookworm AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      g++ cmake ninja-build libboost1.81-dev libssl-dev nlohmann-json3-dev libsqlite3-dev libsqlitecpp-dev \
+      g++ cmake ninja-build libboost1.81-dev libssl-dev zlib1g-dev nlohmann-json3-dev libsqlite3-dev libsqlitecpp-dev \
       catch2 libhowardhinnant-date-dev libspdlog-dev libcli11-dev libtomlplusplus-dev ca-certificates tzdata \
       pkg-config libedit-dev \
     && rm -rf /var/lib/apt/lists/*
