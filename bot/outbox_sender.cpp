@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <random>
 
+#include "bot/metrics.hpp"
 #include "storage/outbox.hpp"
 #include "storage/people.hpp"
 
@@ -63,6 +64,7 @@ void OutboxSender::give_up(int64_t id, const platform::Recipient& to, const std:
                      clock_.now(), kDeadLetterPrefix + std::to_string(id) + ":" + std::to_string(admin.id));
   }
   tx.commit();
+  metrics().outbox_dead(adapter_.platform());
 }
 
 boost::asio::awaitable<std::optional<std::chrono::steady_clock::time_point>> OutboxSender::deliver_due() {
@@ -89,6 +91,7 @@ boost::asio::awaitable<std::optional<std::chrono::steady_clock::time_point>> Out
           storage::Outbox(db_).mark_sent(item.id, clock_.now());
           tx.commit();
           ++delivered_;
+          metrics().outbox_sent(adapter_.platform());
           more = true;
           break;
         }

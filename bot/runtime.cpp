@@ -9,6 +9,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <iostream>
 
+#include "bot/http/health.hpp"
+#include "bot/http/server.hpp"
 #include "bot/outbox_sender.hpp"
 #include "bot/platform/console/console_adapter.hpp"
 #include "bot/platform/slack/slack_adapter.hpp"
@@ -131,6 +133,21 @@ int serve(Mode mode, const config::FileConfig& config, std::istream& in, std::os
     adapter->stop();
   });
 
+  http::Routes routes;
+  std::unique_ptr<http::Server> listener;
+  if (config.http.enabled()) {
+    http::add_health_routes(routes, {db, adapter->platform(), [&] { return adapter->link_up(); }});
+    listener =
+        std::make_unique<http::Server>(io.get_executor(),
+                                       http::ServerOptions{.address = config.http.address,
+                                                           .port = config.http.port,
+                                                           .read_timeout = config.http.read_timeout,
+                                                           .max_connections = config.http.max_connections},
+                                       routes);
+    spdlog::info("HTTP listener on {}:{} (/healthz, /metrics)", config.http.address, listener->port());
+    boost::asio::co_spawn(io, listener->run(), boost::asio::detached);
+  }
+
   spdlog::info("Tend starting on {} with database {}", adapter->platform(), config.database.string());
   boost::asio::co_spawn(io, sender->run(), boost::asio::detached);
   boost::asio::co_spawn(io, scheduler.run(), boost::asio::detached);
@@ -152,6 +169,7 @@ int serve(Mode mode, const config::FileConfig& config, std::istream& in, std::os
         }
         sender->stop();
         scheduler.stop();
+        if (listener) listener->stop();
         signals.cancel();
       },
       boost::asio::detached);

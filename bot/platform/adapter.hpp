@@ -83,6 +83,9 @@ class Adapter {
   virtual boost::asio::awaitable<SendResult> send(const Recipient&, const Message&) = 0;
   // By value: the lookup suspends, and must own the id for as long as it runs.
   virtual boost::asio::awaitable<std::optional<UserProfile>> lookup_user(std::string user_id) = 0;
+  // Whether the link to the platform is up now (what /healthz reports); a platform without a
+  // link to lose (the console) is always up.
+  virtual bool link_up() const { return true; }
 };
 
 }  // namespace tend::platform

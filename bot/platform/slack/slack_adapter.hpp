@@ -53,6 +53,7 @@ class SlackAdapter final : public platform::Adapter {
   boost::asio::awaitable<std::optional<platform::UserProfile>> lookup_user(std::string user_id) override {
     co_return co_await bot_api_.user_profile(user_id);
   }
+  bool link_up() const override { return live_connections() > 0; }
 
   class Connection;
 
@@ -65,7 +66,8 @@ class SlackAdapter final : public platform::Adapter {
   void receive(const std::shared_ptr<Connection>& connection, Envelope envelope);
   boost::asio::awaitable<void> handle_pending();
   boost::asio::awaitable<void> respond(std::shared_ptr<Connection> connection, Envelope envelope,
-                                       std::optional<Reply> reply);
+                                       std::optional<Reply> reply,
+                                       std::chrono::steady_clock::time_point received_at);
   boost::asio::awaitable<void> answer(const std::string& user_id, const std::string& response_url,
                                       const Message& reply);
   void on_disconnect(const std::shared_ptr<Connection>& connection, const std::string& reason);
@@ -89,11 +91,13 @@ class SlackAdapter final : public platform::Adapter {
   struct Received {
     std::shared_ptr<Connection> connection;
     Envelope envelope;
+    std::chrono::steady_clock::time_point at;  // for the ack latency metric
   };
   static constexpr std::size_t kMaxBatch = 256;
   std::vector<Received> pending_;
   bool handling_ = false;
   int next_connection_id_ = 1;
+  bool connected_before_ = false;  // a connection after the first counts as a reconnect
 };
 
 }  // namespace tend::slack
