@@ -69,10 +69,10 @@ void parse_listen(const std::string& text, HttpConfig& http) {
   if (colon == std::string::npos || colon == 0) throw bad("no port");
   auto host = text.substr(0, colon);
   const auto port_text = text.substr(colon + 1);
-  if (host.front() == '[') {
-    if (host.back() != ']') throw bad("an IPv6 address goes in brackets");
+  if (host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
-  }
+  else if (host.find_first_of("[]:") != std::string::npos)
+    throw bad("an IPv6 address goes in brackets, like [::1]:8080");
   unsigned char parsed[sizeof(in6_addr)];
   if (inet_pton(AF_INET, host.c_str(), parsed) != 1 && inet_pton(AF_INET6, host.c_str(), parsed) != 1)
     throw bad("\"" + host + "\" is not an IP address");

@@ -40,11 +40,13 @@ struct Listener {
       co_return http::text_response(http::status::ok, "hello\n");
     });
     // Waits before answering, as a handler that goes to the database or the platform would.
-    routes.add(http::verb::post, "/hook", [](const http::Request& request) -> boost::asio::awaitable<http::Response> {
-      boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, 10ms);
-      co_await timer.async_wait(boost::asio::use_awaitable);
-      co_return http::text_response(http::status::ok, "got " + std::to_string(request.body().size()) + " bytes\n");
-    });
+    routes.add(http::verb::post, "/hook",
+               [](const http::Request& request) -> boost::asio::awaitable<http::Response> {
+                 boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, 10ms);
+                 co_await timer.async_wait(boost::asio::use_awaitable);
+                 co_return http::text_response(http::status::ok,
+                                               "got " + std::to_string(request.body().size()) + " bytes\n");
+               });
     server = std::make_unique<http::Server>(io.get_executor(), options, routes);
     boost::asio::co_spawn(io, server->run(), boost::asio::detached);
     thread = std::thread([this] { io.run(); });
@@ -104,7 +106,8 @@ TEST_CASE("a body over the cap is refused with 413 and the connection closed") {
 
   SECTION("declared by Content-Length: refused before the body is read") {
     RawClient client(listener.port());
-    REQUIRE(client.send("POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + std::string(2000, 'a')));
+    REQUIRE(client.send("POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" +
+                        std::string(2000, 'a')));
     CHECK_THAT(client.read_response(), StartsWith("HTTP/1.1 413"));
     CHECK(client.wait_closed(10s));
   }

@@ -73,7 +73,8 @@ class RawClient {
     return end != std::string::npos && buffer_.size() >= end + 4 + content_length();
   }
   void read_some(std::chrono::steady_clock::time_point deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     pollfd p{fd_, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(std::max<int64_t>(left.count(), 0))) <= 0) return;
     char chunk[4096];
@@ -91,7 +92,8 @@ class RawClient {
 };
 
 inline std::string get(const std::string& path, bool keep_alive = true) {
-  return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + (keep_alive ? "" : "Connection: close\r\n") + "\r\n";
+  return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + (keep_alive ? "" : "Connection: close\r\n") +
+         "\r\n";
 }
 
 }  // namespace tend::testing

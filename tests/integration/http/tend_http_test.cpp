@@ -1,7 +1,7 @@
 // The built `tend run` on the Slack emulator with its HTTP listener on: /healthz follows the
 // database and the Slack link, /metrics counts what happened and never shows who or what was said.
-#include <catch2/catch.hpp>
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <catch2/catch.hpp>
 
 #include <csignal>
 #include <fstream>
@@ -25,7 +25,7 @@ namespace {
 
 // What no scrape may ever contain: a person's Slack id, their names, and what they wrote.
 const std::vector<std::string> kPrivate = {"UZEPHYR", "zephyrine", "Zephyrine", "Quill",
-                                           "USAM", "marmalade", "lighthouse"};
+                                           "USAM",    "marmalade", "lighthouse"};
 
 struct Served {
   emulator::SlackEmulator slack;
@@ -121,7 +121,7 @@ TEST_CASE("tend run's /metrics counts commands, acks and messages, and never sho
   // A low score tells the supervisor by DM: one outbox message, which carries the note.
   s.command("UZEPHYR", "/checkin", "2 marmalade lighthouse Zephyrine Quill");
   s.command("UZEPHYR", "/checkin", "4 marmalade again");
-  s.command("UZEPHYR", "/checkin", "9 marmalade");                 // refused: not a score
+  s.command("UZEPHYR", "/checkin", "9 marmalade");                // refused: not a score
   s.command("UZEPHYR", "/tend", "admin set checkin.cadence 1d");  // refused: not an admin
   s.command("UZEPHYR", "/marmalade", "lighthouse");               // a command Tend does not have
   REQUIRE(eventually([&] { return !s.slack.calls("chat.postMessage").empty(); }));
@@ -134,11 +134,15 @@ TEST_CASE("tend run's /metrics counts commands, acks and messages, and never sho
     return scrape.find("tend_outbox_sent_total{platform=\"slack\"} " + posted + "\n") != std::string::npos;
   }));
   INFO(scrape);
-  CHECK_THAT(scrape, Contains("tend_commands_total{platform=\"slack\",command=\"checkin\",outcome=\"ok\"} 2"));
-  CHECK_THAT(scrape, Contains("tend_commands_total{platform=\"slack\",command=\"checkin\",outcome=\"refused\"} 1"));
+  CHECK_THAT(scrape,
+             Contains("tend_commands_total{platform=\"slack\",command=\"checkin\",outcome=\"ok\"} 2"));
+  CHECK_THAT(scrape,
+             Contains("tend_commands_total{platform=\"slack\",command=\"checkin\",outcome=\"refused\"} 1"));
   CHECK_THAT(scrape, Contains("tend_commands_total{platform=\"slack\",command=\"tend\",outcome=\"ok\"} 2"));
-  CHECK_THAT(scrape, Contains("tend_commands_total{platform=\"slack\",command=\"tend\",outcome=\"refused\"} 1"));
-  CHECK_THAT(scrape, Contains("tend_commands_total{platform=\"slack\",command=\"unknown\",outcome=\"refused\"} 1"));
+  CHECK_THAT(scrape,
+             Contains("tend_commands_total{platform=\"slack\",command=\"tend\",outcome=\"refused\"} 1"));
+  CHECK_THAT(scrape,
+             Contains("tend_commands_total{platform=\"slack\",command=\"unknown\",outcome=\"refused\"} 1"));
   CHECK_THAT(scrape, Contains("tend_ack_latency_seconds_count{platform=\"slack\"} 7"));
   CHECK_THAT(scrape, Contains("tend_ack_latency_seconds_bucket{platform=\"slack\",le=\"+Inf\"} 7"));
   CHECK_THAT(scrape, Contains("tend_outbox_dead_total{platform=\"slack\"} 0"));
@@ -158,4 +162,24 @@ TEST_CASE("tend run's /metrics counts commands, acks and messages, and never sho
   std::string posted;
   for (const auto& call : s.slack.calls("chat.postMessage")) posted += call.args.dump();
   CHECK_THAT(posted, Contains("marmalade"));
+}
+
+TEST_CASE("a bad http.listen stops Tend with exit code 2 naming the key; a taken port with exit 1") {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("tend-http-config-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "config");
+  std::ofstream(dir / "config" / "tend.toml") << "[http]\nlisten = \"localhost:80\"\n";
+  {
+    ChildProcess check(dir, {TEND_BINARY, "check-config"}, {});
+    CHECK(check.wait(20s) == 2);
+    CHECK_THAT(check.log(), Contains("http.listen") && Contains("localhost:80"));
+  }
+  {
+    Served running;
+    std::ofstream(dir / "config" / "tend.toml") << "[http]\nlisten = \"127.0.0.1:" << running.port << "\"\n";
+    ChildProcess second(dir, {TEND_BINARY, "console"}, {});
+    CHECK(second.wait(20s) == 1);
+    CHECK_THAT(second.log(), Contains("http.listen") && Contains(std::to_string(running.port)));
+  }
+  std::filesystem::remove_all(dir);
 }
