@@ -64,7 +64,12 @@ void per_platform(std::string& out, std::string_view name, std::string_view help
 }  // namespace
 
 void Metrics::command_handled(std::string_view platform, std::string_view command, Outcome outcome) {
-  ++commands_[{std::string(platform), std::string(command), outcome}];
+  // Looked up by views first: counting a command allocates nothing once its series exists.
+  const auto key = std::make_tuple(platform, command, outcome);
+  auto it = commands_.find(key);
+  if (it == commands_.end())
+    it = commands_.emplace(std::make_tuple(std::string(platform), std::string(command), outcome), 0).first;
+  ++it->second;
 }
 
 void Metrics::ack_latency(std::string_view platform, std::chrono::nanoseconds latency) {

@@ -57,7 +57,8 @@ class Router final : public platform::Dispatcher {
     bool scheduled_jobs = false;
     Outcome outcome = Outcome::ok;  // of the last item run
     // Each item's registry name and outcome, counted in /metrics once the transaction committed.
-    std::vector<std::pair<std::string, Outcome>> handled;
+    // Names are the registry's own (or "unknown"), which outlive the transaction.
+    std::vector<std::pair<std::string_view, Outcome>> handled;
   };
   // One command inside the open transaction, under a savepoint.
   Reply run(const platform::Origin& origin, const std::optional<platform::UserProfile>& profile,
