@@ -35,9 +35,10 @@ std::string label(std::string_view value) {
   return out;
 }
 
-std::string number(double value) {
-  char buffer[64];
-  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+// `fixed` for bucket bounds: "0.0005" rather than "5e-04", as Prometheus's own clients write them.
+std::string number(double value, std::chars_format format = std::chars_format::general) {
+  char buffer[400];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value, format);
   return ec == std::errc{} ? std::string(buffer, end) : std::string("NaN");
 }
 
@@ -124,7 +125,7 @@ std::string Metrics::render(std::string_view platform, const std::vector<Gauge>&
       out.append("tend_ack_latency_seconds_bucket{")
           .append(labels)
           .append(",le=\"")
-          .append(number(kAckBuckets[i]))
+          .append(number(kAckBuckets[i], std::chars_format::fixed))
           .append("\"} ")
           .append(std::to_string(cumulative))
           .append("\n");

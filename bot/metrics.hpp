@@ -45,8 +45,6 @@ class Metrics {
   // a scrape right after start already shows every name. `gauges` are labelled with `platform`.
   std::string render(std::string_view platform, const std::vector<Gauge>& gauges) const;
 
-  void reset() { *this = Metrics{}; }
-
  private:
   struct Histogram {
     std::array<uint64_t, kAckBuckets.size()> buckets{};  // per bucket, not cumulative
