@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <fstream>
 
 namespace tend {
@@ -37,6 +38,9 @@ std::string label(std::string_view value) {
 
 // `fixed` for bucket bounds: "0.0005" rather than "5e-04", as Prometheus's own clients write them.
 std::string number(double value, std::chars_format format = std::chars_format::general) {
+  // Counts and bytes as whole numbers: 12304384, not 1.2304384e+07.
+  if (value == std::floor(value) && std::fabs(value) < 1e15)
+    return std::to_string(static_cast<int64_t>(value));
   char buffer[400];
   auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value, format);
   return ec == std::errc{} ? std::string(buffer, end) : std::string("NaN");
