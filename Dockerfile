@@ -3,6 +3,7 @@ FROM debian:bookworm AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       g++ cmake ninja-build libboost1.81-dev libssl-dev nlohmann-json3-dev libsqlite3-dev libsqlitecpp-dev \
       catch2 libhowardhinnant-date-dev libspdlog-dev libcli11-dev libtomlplusplus-dev ca-certificates tzdata \
+      pkg-config libedit-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -11,7 +12,7 @@ RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF 
 # Run stage: only the runtime libraries, a non-root user, the database on a volume.
 FROM debian:bookworm-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libssl3 libsqlite3-0 libdate-tz3 libspdlog1.10 libtomlplusplus3 libfmt9 \
+      libssl3 libsqlite3-0 libdate-tz3 libspdlog1.10 libtomlplusplus3 libfmt9 libedit2 \
       ca-certificates tzdata \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --create-home --home-dir /home/tend tend \

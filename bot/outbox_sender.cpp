@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <random>
 
+#include "base/backoff.hpp"
 #include "bot/metrics.hpp"
 #include "storage/outbox.hpp"
 #include "storage/people.hpp"
@@ -17,11 +17,10 @@ namespace {
 constexpr int kBatch = 200;
 const std::string kDeadLetterPrefix = "dead-letter:";
 
+// A message that failed for a while waits 5 s, 10 s, 20 s… up to an hour, jittered.
 std::chrono::seconds backoff(int attempts) {
-  static std::mt19937 rng{std::random_device{}()};
-  const auto base = std::min<int64_t>(3600, int64_t{5} << std::min(attempts, 10));
-  std::uniform_int_distribution<int64_t> jitter(0, base / 4);
-  return std::chrono::seconds{base + jitter(rng)};
+  constexpr Backoff kRetry{std::chrono::seconds(5), std::chrono::hours(1)};
+  return std::chrono::ceil<std::chrono::seconds>(kRetry.delay(attempts));
 }
 
 platform::Recipient to_platform(const storage::OutboxRecipient& r) {
@@ -33,8 +32,13 @@ platform::Recipient to_platform(const storage::OutboxRecipient& r) {
 }  // namespace
 
 OutboxSender::OutboxSender(boost::asio::any_io_executor executor, storage::Database& db, const Clock& clock,
-                           platform::Adapter& adapter, OutboxOptions options)
-    : timer_(executor), db_(db), clock_(clock), adapter_(adapter), options_(options) {}
+                           platform::Delivery& adapter, OutboxOptions options, std::string platform)
+    : timer_(executor),
+      db_(db),
+      clock_(clock),
+      adapter_(adapter),
+      options_(options),
+      platform_(std::move(platform)) {}
 
 void OutboxSender::wake() {
   timer_.cancel();
@@ -64,7 +68,7 @@ void OutboxSender::give_up(int64_t id, const platform::Recipient& to, const std:
                      clock_.now(), kDeadLetterPrefix + std::to_string(id) + ":" + std::to_string(admin.id));
   }
   tx.commit();
-  metrics().outbox_dead(adapter_.platform());
+  metrics().outbox_dead(platform_);
 }
 
 boost::asio::awaitable<std::optional<std::chrono::steady_clock::time_point>> OutboxSender::deliver_due() {
@@ -91,7 +95,7 @@ boost::asio::awaitable<std::optional<std::chrono::steady_clock::time_point>> Out
           storage::Outbox(db_).mark_sent(item.id, clock_.now());
           tx.commit();
           ++delivered_;
-          metrics().outbox_sent(adapter_.platform());
+          metrics().outbox_sent(platform_);
           more = true;
           break;
         }
