@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
       db,
       "SELECT COUNT(*) FROM people p WHERE EXISTS (SELECT 1 FROM checkins c WHERE c.person_id = "
       "p.id) AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.kind = 'checkin.overdue' AND "
-      "json_extract(j.payload, '$.person') = p.id)");
+      "j.subject_person_id = p.id)");
   orphans.executeStep();
   const int jobs_lost = orphans.getColumn(0).getInt();
 

@@ -58,8 +58,8 @@ void populate(const std::filesystem::path& file, int pending) {
   const auto start = SystemClock{}.now() + hours(24);
   storage::Jobs jobs(db);
   for (int i = 0; i < pending; ++i)
-    jobs.schedule("checkin.prompt", start + seconds(i % (30 * 86400)), {{"person", person.id}},
-                  "bench:" + std::to_string(i));
+    jobs.schedule({storage::JobKind::checkin_prompt, start + seconds(i % (30 * 86400)),
+                   storage::PersonJob{person.id}, "bench:" + std::to_string(i), person.id});
   tx.commit();
 }
 
@@ -143,8 +143,9 @@ std::vector<double> measure_lateness(const std::filesystem::path& file, int samp
     const auto first = clock.now() + seconds(2);
     for (int i = 0; i < samples; ++i) {
       due.push_back(first + seconds(i));
-      storage::Jobs(db).schedule("story.followup", due.back(), {{"story", story_id}, {"offset", 86400}},
-                                 "lateness:" + std::to_string(i));
+      storage::Jobs(db).schedule({storage::JobKind::story_followup, due.back(),
+                                  storage::StoryJob{story_id, seconds{86400}},
+                                  "lateness:" + std::to_string(i), v.id});
     }
     tx.commit();
   }

@@ -8,7 +8,6 @@
 
 #include "base/backoff.hpp"
 #include "bot/metrics.hpp"
-#include "storage/outbox.hpp"
 #include "storage/people.hpp"
 
 namespace tend {
@@ -86,13 +85,32 @@ boost::asio::awaitable<std::optional<std::chrono::steady_clock::time_point>> Out
         wait_until = wait_until ? std::min(*wait_until, at) : at;
         continue;
       }
-      auto result = co_await adapter_.send(recipient, item.message);
+      std::optional<Message> rewritten;
+      if (check_) {
+        auto check = check_(item);
+        using config::Verdict;
+        if (check.decision.verdict == Verdict::hold || check.decision.verdict == Verdict::drop ||
+            check.decision.verdict == Verdict::wait) {
+          storage::Transaction tx(db_);
+          storage::Outbox outbox(db_);
+          if (check.decision.verdict == Verdict::hold)
+            outbox.hold(item.id);
+          else if (check.decision.verdict == Verdict::drop)
+            outbox.set_aside(item.id, "dropped", check.decision.reason);
+          else
+            outbox.postpone(item.id, check.decision.at);
+          tx.commit();
+          continue;
+        }
+        if (check.message != item.message) rewritten = std::move(check.message);
+      }
+      auto result = co_await adapter_.send(recipient, rewritten ? *rewritten : item.message);
       channel_free_at_[key] = clock_.precise_now() + options_.pace;
       const bool is_alert = item.idempotency_key.starts_with(kDeadLetterPrefix);
       switch (result.status) {
         case platform::SendResult::Status::sent: {
           storage::Transaction tx(db_);
-          storage::Outbox(db_).mark_sent(item.id, clock_.now());
+          storage::Outbox(db_).mark_sent(item.id, clock_.now(), rewritten);
           tx.commit();
           ++delivered_;
           metrics().outbox_sent(platform_);

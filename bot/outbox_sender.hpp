@@ -6,15 +6,25 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 
 #include "base/clock.hpp"
 #include "bot/platform/adapter.hpp"
+#include "config/delivery_policy.hpp"
 #include "storage/database.hpp"
+#include "storage/outbox.hpp"
 #include "storage/settings_store.hpp"
 
 namespace tend {
+
+// The delivery policy asked again just before a row goes (commands::Services::recheck): send,
+// wait, hold for a break, or drop; with the message as it should read now.
+struct OutboxCheck {
+  config::Decision decision;
+  Message message;
+};
 
 struct OutboxOptions {
   std::chrono::milliseconds pace{1000};  // minimum gap between two messages to one channel
@@ -27,6 +37,11 @@ class OutboxSender {
   OutboxSender(boost::asio::any_io_executor executor, storage::Database& db, const Clock& clock,
                platform::Delivery& adapter, OutboxOptions options, std::string platform = {});
 
+  // Asked about every row just before it goes. Unset: every due row is sent as it is (tests of
+  // pacing and retries alone).
+  void check_before_sending(std::function<OutboxCheck(const storage::OutboxItem&)> check) {
+    check_ = std::move(check);
+  }
   // Rows were committed: look again now instead of at the next planned time.
   void wake();
   void stop();
@@ -46,6 +61,7 @@ class OutboxSender {
   platform::Delivery& adapter_;
   OutboxOptions options_;
   std::string platform_;
+  std::function<OutboxCheck(const storage::OutboxItem&)> check_;
   // On the Clock's time line, so tests and the console's simulated clock drive pacing too.
   std::map<std::string, std::chrono::system_clock::time_point> channel_free_at_;
   bool stopping_ = false;

@@ -127,6 +127,11 @@ void make_sender(Parts& t) {
   options.max_attempts = settings.integer("outbox.max_attempts");
   t.sender = std::make_unique<OutboxSender>(t.io.get_executor(), t.db, t.clock, *t.adapter, options,
                                             t.adapter->platform());
+  // The delivery policy once more, just before each message goes.
+  t.sender->check_before_sending([&t](const storage::OutboxItem& item) {
+    const auto check = commands::Services(t.db, t.clock, t.registry, t.config.settings).recheck(item);
+    return OutboxCheck{check.decision, check.message};
+  });
 }
 
 // Committed work wakes whoever acts on it; a newcomer's profile comes from the platform.

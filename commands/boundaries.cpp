@@ -33,11 +33,16 @@ Reply show(Context& ctx, std::string_view args) {
                   " admin role add <name>`.");
 }
 
+storage::NewJob boundary_reminder(Services& s, const storage::Person& person) {
+  return {storage::JobKind::boundaries_reminder,
+          s.now() + s.settings_for(person).duration("boundaries.reminder_every"),
+          storage::PersonJob{person.id}, "boundaries:" + std::to_string(person.id), person.id};
+}
+
 JobOutcome reminder(Services& s, const storage::Job& job) {
-  auto person = storage::People(s.db).by_id(job.payload.value("person", int64_t{0}));
+  auto person = storage::People(s.db).by_id(job.as<storage::PersonJob>().person);
   if (!person || person->kind != storage::Kind::volunteer) return JobOutcome::done();
   const auto every = s.settings_for(*person).duration("boundaries.reminder_every");
-  if (person->on_break(s.now())) return JobOutcome::again_at(*person->on_break_until + every);
   storage::Roles roles(s.db);
   auto role = person->role_id ? roles.by_id(*person->role_id) : roles.by_name(storage::Roles::default_role);
   if (!role) return JobOutcome::again_at(s.now() + every);
@@ -46,7 +51,8 @@ JobOutcome reminder(Services& s, const storage::Job& job) {
                      ". It's okay to say no.\n\n" + render(*role),
                  {},
                  {}},
-         job.key + ":" + std::to_string(storage::unix_seconds(job.due_at)));
+         job.key + ":" + std::to_string(storage::unix_seconds(job.due_at)),
+         {config::MessageKind::boundaries_reminder, person->id, job.due_at});
   return JobOutcome::again_at(s.now() + every);
 }
 
@@ -59,21 +65,21 @@ void send_boundaries_now(Services& s, const storage::Person& person, const stora
                  {},
                  {}},
          "role-given:" + std::to_string(person.id) + ":" + std::to_string(role.id) + ":" +
-             std::to_string(storage::unix_seconds(s.now())));
-  s.schedule("boundaries.reminder", s.now() + s.settings_for(person).duration("boundaries.reminder_every"),
-             {{"person", person.id}}, "boundaries:" + std::to_string(person.id), /*replace_existing=*/true);
+             std::to_string(storage::unix_seconds(s.now())),
+         {config::MessageKind::notice, person.id, std::nullopt});
+  s.schedule(boundary_reminder(s, person), /*replace_existing=*/true);
 }
 
 void start_boundary_reminders(Services& s, const storage::Person& person) {
-  s.schedule("boundaries.reminder", s.now() + s.settings_for(person).duration("boundaries.reminder_every"),
-             {{"person", person.id}}, "boundaries:" + std::to_string(person.id));
+  s.schedule(boundary_reminder(s, person));
 }
 
 void add_boundaries(Registry& registry) {
   registry.add(Family{"boundaries",
                       "what your role does and doesn't include",
                       {{"", "[role]", "the boundaries of your role, or of the named one", anyone, show}}});
-  registry.add(JobSpec{"boundaries.reminder", reminder});
+  registry.add(
+      JobSpec{storage::JobKind::boundaries_reminder, reminder, config::MessageKind::boundaries_reminder});
 }
 
 }  // namespace tend::commands

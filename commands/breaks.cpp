@@ -1,33 +1,52 @@
-// /break: a volunteer pauses every prompt and nudge about them; their supervisor is told.
+// /break: a volunteer pauses everything Tend sends to or about them; their supervisor is told.
+// A break changes the person, never their jobs: the delivery policy holds what falls due while
+// it lasts, and when it ends (by date or /break end) what was held is given back here, as one
+// message per recipient, and the routines start again from the break's end.
+#include <map>
+
 #include "commands/families.hpp"
+#include "commands/format.hpp"
+#include "commands/nudges.hpp"
 #include "commands/text.hpp"
 #include "config/parse.hpp"
 #include "storage/jobs.hpp"
+#include "storage/outbox.hpp"
 #include "storage/time.hpp"
 
 namespace tend::commands {
 namespace {
 
-// A break without an end date lasts until `/break end`.
-const Instant kOpenEnded{std::chrono::seconds{253402300799}};  // 9999-12-31T23:59:59Z
-
-void set_break(Services& s, int64_t person_id, std::optional<Instant> until, const std::string& note) {
-  auto& q = s.db.statement("UPDATE people SET on_break_until = ?, break_note = ? WHERE id = ?");
-  if (until)
-    q.bind(1, static_cast<int64_t>(until->time_since_epoch().count()));
-  else
-    q.bind(1);
-  q.bind(2, note);
-  q.bind(3, person_id);
-  q.exec();
+std::string break_end_key(int64_t person_id) {
+  return "break-end:" + std::to_string(person_id);
 }
 
-void tell_supervisor(Context& ctx, const std::string& text) {
-  if (!ctx.caller.supervisor_id) return;
-  if (auto supervisor = storage::People(ctx.db).by_id(*ctx.caller.supervisor_id))
-    ctx.send(
-        *supervisor, Message{text, {}, {}},
-        "break:" + std::to_string(ctx.caller.id) + ":" + std::to_string(storage::unix_seconds(ctx.now())));
+std::optional<storage::Person> supervisor_of(Services& s, const storage::Person& volunteer) {
+  return volunteer.supervisor_id ? storage::People(s.db).by_id(*volunteer.supervisor_id) : std::nullopt;
+}
+
+void tell_supervisor(Services& s, const storage::Person& volunteer, const std::string& text) {
+  if (auto supervisor = supervisor_of(s, volunteer))
+    s.send(*supervisor, Message{text, {}, {}},
+           "break:" + std::to_string(volunteer.id) + ":" + std::to_string(storage::unix_seconds(s.now())),
+           {config::MessageKind::notice, volunteer.id, std::nullopt});
+}
+
+// What the supervisor is told is being held, from the jobs about the volunteer.
+std::string what_is_held(Services& s, const storage::Person& volunteer) {
+  int followups = 0, reminders = 0;
+  for (const auto& job : storage::Jobs(s.db).about(volunteer.id)) {
+    if (job.kind == storage::JobKind::story_followup) ++followups;
+    if (job.kind == storage::JobKind::nudge_repeat) ++reminders;
+  }
+  std::string text = "While it lasts Tend holds everything to or about them: check-in prompts";
+  if (followups > 0)
+    text += ", " + std::to_string(followups) + " story follow-up" + (followups == 1 ? "" : "s") + " to you";
+  if (reminders > 0)
+    text += ", " + std::to_string(reminders) + " snoozed reminder" + (reminders == 1 ? "" : "s");
+  return text +
+         ", gentle messages, escalations, the overdue and supervision-gap watch and boundary reminders. "
+         "When it ends you get what was held in one message. One exception: if the break outlasts a story's "
+         "follow-ups, you get them together at the last one.";
 }
 
 Reply take_break(Context& ctx, std::string_view args) {
@@ -46,52 +65,217 @@ Reply take_break(Context& ctx, std::string_view args) {
     if (*until <= ctx.now()) throw UserError("That date has passed; pick a day in the future.");
   }
   if (utf8_length(note) > 300) throw UserError("Please keep the note to 300 characters.");
-  set_break(ctx, ctx.caller.id, until.value_or(kOpenEnded), note);
+  storage::People(ctx.db).set_break(ctx.caller.id, until.value_or(storage::Person::kOpenEndedBreak), note);
+  storage::Jobs jobs(ctx.db);
+  if (until)
+    ctx.schedule({storage::JobKind::break_ends, *until, storage::PersonJob{ctx.caller.id},
+                  break_end_key(ctx.caller.id), ctx.caller.id},
+                 /*replace_existing=*/true);
+  else
+    jobs.remove_by_key_prefix(break_end_key(ctx.caller.id));
   ctx.audit("break.start", ctx.caller.id, until ? config::format_local(*until, zone) : "open-ended");
   const auto until_text = until ? " until " + config::format_local(*until, zone) : std::string();
-  tell_supervisor(ctx, "*" + ctx.caller.display_name + "* is taking a break" + until_text +
-                           ". Tend won't prompt them or nudge anyone about them until it ends." +
-                           (note.empty() ? "" : "\n> " + note));
-  return Reply{"Your break has started" + until_text +
-                   ". I won't send you prompts, and nobody is nudged about you, until it ends" +
-                   (until ? "" : " (type `" + ctx.slash("break") + " end` when you're back)") +
-                   ". Anything due meanwhile is held, not dropped. " +
-                   (ctx.caller.supervisor_id ? "Your supervisor has been told." : "") + " Take care.",
+  tell_supervisor(ctx, ctx.caller,
+                  "*" + ctx.caller.display_name + "* is taking a break" + until_text + ". " +
+                      what_is_held(ctx, ctx.caller) + (note.empty() ? "" : "\n> " + note));
+  return Reply{
+      "Your break has started" + until_text +
+          ". I won't send you anything, and nobody is nudged about you, until it ends" +
+          (until ? "" : " (type `" + ctx.slash("break") + " end` when you're back)") +
+          ". What falls due meanwhile is held, not dropped, and comes as one message when it ends. One "
+          "exception: if your break outlasts the follow-ups of a story you shared, your supervisor still "
+          "gets those, once, at the last one. " +
+          (ctx.caller.supervisor_id ? "Your supervisor has been told." : "") + " Take care.",
+      {},
+      {}};
+}
+
+// The next time a routine runs, counted from the break's end.
+std::optional<Instant> resumed_at(Services& s, const storage::Person& person, storage::JobKind kind) {
+  const auto settings = s.settings_for(person);
+  switch (kind) {
+    case storage::JobKind::checkin_prompt:
+      return next_prompt_after(s, person, s.now());
+    case storage::JobKind::checkin_overdue:
+      return s.now() + settings.duration("checkin.overdue_after");
+    case storage::JobKind::boundaries_reminder:
+      return s.now() + settings.duration("boundaries.reminder_every");
+    case storage::JobKind::supervision_gap:
+      return s.now() + settings.duration("supervision.max_gap");
+    case storage::JobKind::nudge_escalate:
+      // The owner hears again now; the coordinators only if that goes unanswered.
+      return s.now() + s.global_settings().duration("nudge.escalate_after");
+    default:
+      return std::nullopt;
+  }
+}
+
+bool is_nudge_message(const Message& m) {
+  for (const auto& b : m.buttons)
+    if (b.action_id == "nudge.done") return true;
+  return false;
+}
+
+// One message to one recipient for what was held about `volunteer`.
+void give_back_to(Services& s, const storage::Person& volunteer, const std::optional<storage::Person>& to,
+                  std::vector<Services::Gathered> items, bool is_supervisor) {
+  const bool to_volunteer = to && to->id == volunteer.id;
+  if (items.size() == 1 && !is_supervisor && !to_volunteer) {
+    auto& item = items.front();
+    if (!item.nudge_reason.empty() && item.message.buttons.empty())
+      nudge_staff_about(
+          s, volunteer,
+          {item.nudge_reason, item.message.text, item.key, item.about.kind, item.about.about_at, to});
+    else if (to)
+      s.send(*to, item.message, item.key, item.about);
+    else
+      s.send_to_coordinators(item.message, item.key, item.about);
+    return;
+  }
+  const auto* zone = to ? s.zone_of(*to) : s.global_settings().zone("timezone.default");
+  std::string text = to_volunteer    ? "Welcome back, " + volunteer.display_name + "."
+                     : is_supervisor ? "*" + volunteer.display_name + "* is back from their break."
+                                     : "";
+  if (!items.empty())
+    text +=
+        std::string(text.empty() ? "" : " ") +
+        (to_volunteer ? "While you were on a break, Tend held these for you:"
+                      : "While *" + volunteer.display_name + "* was on a break, Tend held these for you:");
+  std::string reasons;
+  std::vector<Button> buttons;
+  config::MessageKind kind = config::MessageKind::notice;
+  std::optional<Instant> moment;
+  for (auto& item : items) {
+    auto body = item.message.text;
+    if (item.about.about_at) body = with_moment(body, *item.about.about_at, s.now(), zone);
+    text += "\n\n• " + body;
+    if (kind == config::MessageKind::notice) kind = item.about.kind;
+    if (!moment) moment = item.about.about_at;
+    if (!item.nudge_reason.empty() || is_nudge_message(item.message)) {
+      reasons +=
+          (reasons.empty() ? "" : "; ") +
+          (item.nudge_reason.empty() ? std::string("a reminder held during the break") : item.nudge_reason);
+      // The older nudge is replaced by the one below: its repeat and escalation go with it.
+      for (const auto& b : item.message.buttons)
+        if (b.action_id == "nudge.done") storage::Jobs(s.db).remove_by_key_prefix("nudge:" + b.value + ":");
+      continue;
+    }
+    for (const auto& b : item.message.buttons)
+      if (std::find(buttons.begin(), buttons.end(), b) == buttons.end()) buttons.push_back(b);
+  }
+  const auto key = "break-held:" + std::to_string(volunteer.id) + ":" +
+                   (to ? std::to_string(to->id) : "coordinators") + ":" +
+                   std::to_string(storage::unix_seconds(s.now()));
+  if (!reasons.empty()) {
+    nudge_staff_about(s, volunteer,
+                      {"held while " + volunteer.display_name + " was on a break: " + reasons, text, key,
+                       kind, std::nullopt, to});
+    return;
+  }
+  const storage::OutboxAbout about{kind, volunteer.id, std::nullopt};
+  if (to)
+    s.send(*to, Message{text, buttons, {}}, key, about);
+  else
+    s.send_to_coordinators(Message{text, buttons, {}}, key, about);
+}
+
+}  // namespace
+
+void give_back_held(Services& s, const storage::Person& volunteer) {
+  s.start_gathering(volunteer.id);
+  storage::Jobs jobs(s.db);
+  for (const auto& job : jobs.about(volunteer.id)) {
+    // Silence during a break is not silence to worry about: the overdue watch starts again from
+    // its end whether or not it fell due meanwhile.
+    if (!job.held && job.kind != storage::JobKind::checkin_overdue) continue;
+    if (auto at = resumed_at(s, volunteer, job.kind)) {
+      jobs.release(job.id, *at);
+      continue;
+    }
+    const auto* spec = job.known_kind ? s.registry.job(job.kind) : nullptr;
+    if (!spec || commands::decide_due_job(s, *spec, job).verdict == config::Verdict::drop) {
+      jobs.remove(job.id);
+      continue;
+    }
+    const auto outcome = spec->handler(s, job);
+    if (outcome.run_again_at)
+      jobs.release(job.id, std::max(*outcome.run_again_at, s.now()));
+    else
+      jobs.remove(job.id);
+  }
+  storage::Outbox outbox(s.db);
+  storage::People people(s.db);
+  for (const auto& row : outbox.held_about(volunteer.id)) {
+    std::optional<storage::Person> to;
+    if (row.recipient.person_id) to = people.by_id(*row.recipient.person_id);
+    if (row.recipient.kind == storage::OutboxRecipient::Kind::person && !to) continue;
+    outbox.set_aside(row.id, "merged", "given back after the break");
+    s.gather({to, row.message, row.about, row.idempotency_key, {}});
+  }
+  s.jobs_changed();
+  auto gathered = s.stop_gathering();
+
+  // One message per recipient, in the order they were held; the supervisor always hears it ended.
+  const auto supervisor = supervisor_of(s, volunteer);
+  std::vector<std::optional<int64_t>> order;
+  std::map<std::optional<int64_t>, std::vector<Services::Gathered>> by_recipient;
+  std::map<std::optional<int64_t>, std::optional<storage::Person>> recipient;
+  if (supervisor) {
+    order.push_back(supervisor->id);
+    by_recipient[supervisor->id];
+    recipient[supervisor->id] = supervisor;
+  }
+  for (auto& item : gathered) {
+    const auto id = item.to ? std::optional<int64_t>(item.to->id) : std::nullopt;
+    if (!by_recipient.contains(id)) order.push_back(id);
+    recipient[id] = item.to;
+    by_recipient[id].push_back(std::move(item));
+  }
+  for (const auto& id : order)
+    give_back_to(s, volunteer, recipient[id], std::move(by_recipient[id]),
+                 supervisor && id == supervisor->id);
+}
+
+namespace {
+
+Reply end_break(Context& ctx, std::string_view) {
+  if (!ctx.caller.on_break(ctx.now())) return Reply{"You're not on a break.", {}, {}};
+  storage::People(ctx.db).set_break(ctx.caller.id, std::nullopt, "");
+  storage::Jobs(ctx.db).remove_by_key_prefix(break_end_key(ctx.caller.id));
+  ctx.audit("break.end", ctx.caller.id, "");
+  auto back = *storage::People(ctx.db).by_id(ctx.caller.id);
+  give_back_held(ctx, back);
+  return Reply{"Welcome back, " + ctx.caller.display_name +
+                   ". Prompts and follow-ups start again; anything held for you comes as one message.",
                {},
                {}};
 }
 
-Reply end_break(Context& ctx, std::string_view) {
-  if (!ctx.caller.on_break(ctx.now())) return Reply{"You're not on a break.", {}, {}};
-  const auto was_until = *ctx.caller.on_break_until;
-  set_break(ctx, ctx.caller.id, std::nullopt, "");
-  // What was held for the break runs now: jobs waiting for its planned end, and story
-  // follow-ups whose own time (the story's time plus their offset) has already come.
-  auto& q = ctx.db.statement(
-      "UPDATE jobs SET due_at = ?1 WHERE due_at > ?1 AND ("
-      " (due_at = ?2 AND json_extract(payload, '$.person') = ?3) OR"
-      " (kind IN ('story.followup', 'story.volunteer') AND EXISTS (SELECT 1 FROM stories s"
-      "   WHERE s.id = json_extract(jobs.payload, '$.story') AND s.volunteer_id = ?3"
-      "   AND s.at + json_extract(jobs.payload, '$.offset') <= ?1)))");
-  q.bind(1, storage::unix_seconds(ctx.now()));
-  q.bind(2, storage::unix_seconds(was_until));
-  q.bind(3, ctx.caller.id);
-  if (q.exec() > 0) ctx.jobs_changed();
-  ctx.audit("break.end", ctx.caller.id, "");
-  tell_supervisor(ctx, "*" + ctx.caller.display_name + "* is back from their break.");
-  return Reply{"Welcome back, " + ctx.caller.display_name + ". Prompts and follow-ups start again.", {}, {}};
+JobOutcome break_ends(Services& s, const storage::Job& job) {
+  auto person = storage::People(s.db).by_id(job.as<storage::PersonJob>().person);
+  // A break extended or ended by hand since has its own job, or none.
+  if (!person || person->on_break(s.now()) || !person->on_break_until) return JobOutcome::done();
+  storage::People(s.db).set_break(person->id, std::nullopt, "");
+  s.audit(std::nullopt, "break.end", person->id, "by date");
+  person->on_break_until.reset();
+  give_back_held(s, *person);
+  return JobOutcome::done();
 }
 
 }  // namespace
 
 void add_break(Registry& registry) {
-  registry.add(
-      Family{"break",
-             "pause Tend's prompts and nudges about you",
-             {
-                 {"", "[until <date>] [note]", "take a break; your supervisor is told", anyone, take_break},
-                 {"end", "", "end your break", anyone, end_break},
-             }});
+  registry.add(Family{
+      "break",
+      "pause everything Tend sends to or about you",
+      {
+          {"", "[until <date>] [note]",
+           "take a break: nothing is sent to or about you until it ends (held, not dropped); your supervisor "
+           "is told",
+           anyone, take_break},
+          {"end", "", "end your break; what was held comes as one message", anyone, end_break},
+      }});
+  registry.add(JobSpec{storage::JobKind::break_ends, break_ends});
 }
 
 }  // namespace tend::commands

@@ -5,7 +5,7 @@
 #include "commands/format.hpp"
 #include "commands/nudges.hpp"
 #include "commands/text.hpp"
-#include "config/delivery_window.hpp"
+#include "config/delivery_policy.hpp"
 #include "config/parse.hpp"
 #include "storage/checkins.hpp"
 #include "storage/stories.hpp"
@@ -59,6 +59,14 @@ std::string who_sees(const std::optional<storage::Person>& supervisor, bool is_p
   return name + " can see your score and note.";
 }
 
+// Who support.on_call names for now (the weekday in the volunteer's default zone), if Tend knows them.
+std::optional<storage::Person> on_call_now(Context& ctx) {
+  const auto name = config::on_call_at(ctx.settings().on_call("support.on_call"), ctx.now(),
+                                       ctx.settings().zone("timezone.default"));
+  if (name.empty()) return std::nullopt;
+  return storage::People(ctx.db).by_name(ctx.caller.platform, name);
+}
+
 // Records a check-in and tells whoever has to know; the reply says who sees what.
 Reply record(Context& ctx, std::optional<int> score, std::string note) {
   std::string capped_notice;
@@ -77,8 +85,9 @@ Reply record(Context& ctx, std::optional<int> score, std::string note) {
   storage::Checkin checkin{0, ctx.caller.id, score, note, is_private, support, ctx.now()};
   const auto checkin_id = storage::Checkins(ctx.db).add(checkin);
   const auto overdue_after = ctx.settings().duration("checkin.overdue_after");
-  ctx.schedule("checkin.overdue", ctx.now() + overdue_after, {{"person", ctx.caller.id}},
-               "overdue:" + std::to_string(ctx.caller.id), /*replace_existing=*/true);
+  ctx.schedule({storage::JobKind::checkin_overdue, ctx.now() + overdue_after,
+                storage::PersonJob{ctx.caller.id}, "overdue:" + std::to_string(ctx.caller.id), ctx.caller.id},
+               /*replace_existing=*/true);
 
   std::optional<storage::Person> supervisor;
   if (ctx.caller.supervisor_id) supervisor = storage::People(ctx.db).by_id(*ctx.caller.supervisor_id);
@@ -91,29 +100,52 @@ Reply record(Context& ctx, std::optional<int> score, std::string note) {
   if (low || support) {
     std::string why = support ? "asked for support" : "checked in at " + score_text(score);
     Message alert;
-    alert.text = "*" + ctx.caller.display_name + "* " + why + " just now";
+    alert.text = "*" + ctx.caller.display_name + "* " + why + " " + std::string(kMomentMark);
     if (support && score) alert.text += " (score " + score_text(score) + ")";
     alert.text += ". Please reach out to them.";
     if (!note.empty()) alert.text += is_private ? "\n_Their note is private._" : "\n> " + note;
     // One alert per check-in: two low check-ins in the same second are two alerts.
     const std::string key = "checkin-alert:" + std::to_string(checkin_id);
+    const storage::OutboxAbout about{config::MessageKind::urgent_alert, ctx.caller.id, ctx.now()};
+    const std::string because =
+        "\nBecause you " + std::string(support ? "asked for support" : "scored " + score_text(score)) + ", ";
+    const std::string with_note = note.empty() ? "."
+                                  : is_private ? "; your note stays private."
+                                               : ", with your note.";
+    const auto out_of_hours = ctx.settings().text("support.out_of_hours");
     if (supervisor) {
-      const auto reaches = ctx.send(*supervisor, alert, key);
-      text += "\nBecause you " + std::string(support ? "asked for support" : "scored " + score_text(score)) +
-              ", I've told " + supervisor->display_name + " (your supervisor)";
-      const bool deferred = reaches > ctx.now() + std::chrono::minutes(1);
-      text += deferred ? "; it reaches them " + config::format_local(reaches, ctx.zone_of(ctx.caller)) +
-                             ", when their working hours start"
-                       : " now";
-      text += note.empty() ? "." : is_private ? "; your note stays private." : ", with your note.";
-      if (deferred)
-        text +=
-            "\nIf you need help before then, contact your organisation's out-of-hours support, or call 999 "
-            "in an emergency.";
+      auto on_call = on_call_now(ctx);
+      if (on_call && on_call->id == supervisor->id) on_call.reset();
+      config::DeliveryFacts facts;
+      facts.kind = config::MessageKind::urgent_alert;
+      facts.now = ctx.now();
+      facts.window = ctx.window_of(*supervisor);
+      facts.someone_on_call = on_call.has_value();
+      const auto decision = config::decide(facts);
+      const auto reaches = ctx.send(*supervisor, alert, key, about);
+      const auto when = config::format_local(reaches, ctx.zone_of(ctx.caller));
+      if (decision.verdict == config::Verdict::to_on_call) {
+        ctx.send(*on_call, alert, key + ":on-call",
+                 {config::MessageKind::on_call_alert, ctx.caller.id, ctx.now()});
+        text += because + "I've told " + on_call->display_name + ", who is on call, now" + with_note + " " +
+                supervisor->display_name + " (your supervisor) sees it " + when +
+                ", when their working hours start.";
+      } else {
+        text += because + "I've told " + supervisor->display_name + " (your supervisor)";
+        text += decision.verdict == config::Verdict::send
+                    ? " now"
+                    : "; it reaches them " + when + ", when their working hours start";
+        text += with_note;
+      }
+      if (decision.verdict != config::Verdict::send)
+        text += out_of_hours
+                    ? "\n" + *out_of_hours
+                    : "\nIf you need help before then, contact your organisation's out-of-hours support, "
+                      "or call 999 in an emergency.";
     } else {
-      ctx.send_to_coordinators(alert, key);
-      text += "\nYou don't have a supervisor in Tend yet, so I've told the coordinators now";
-      text += note.empty() ? "." : is_private ? "; your note stays private." : ", with your note.";
+      ctx.send_to_coordinators(alert, key, about);
+      text += "\nYou don't have a supervisor in Tend yet, so I've told the coordinators now" + with_note;
+      if (out_of_hours) text += "\n" + *out_of_hours;
     }
   } else {
     text += "\n" + who_sees(supervisor, is_private, !note.empty());
@@ -233,10 +265,12 @@ Reply form_submitted(Context& ctx, const ActionInput& input) {
 }
 
 std::optional<storage::Person> volunteer_of(Services& s, const storage::Job& job) {
-  auto person = storage::People(s.db).by_id(job.payload.value("person", int64_t{0}));
+  auto person = storage::People(s.db).by_id(job.as<storage::PersonJob>().person);
   if (!person || person->kind != storage::Kind::volunteer) return std::nullopt;
   return person;
 }
+
+}  // namespace
 
 Instant next_prompt_after(Services& s, const storage::Person& person, Instant after) {
   const auto settings = s.settings_for(person);
@@ -247,17 +281,18 @@ Instant next_prompt_after(Services& s, const storage::Person& person, Instant af
   return config::next_local_time(after + lead, s.zone_of(person), settings.time_of_day("checkin.time"));
 }
 
+namespace {
+
 JobOutcome prompt(Services& s, const storage::Job& job) {
   auto person = volunteer_of(s, job);
   if (!person) return JobOutcome::done();
-  if (person->on_break(s.now()))
-    return JobOutcome::again_at(next_prompt_after(s, *person, *person->on_break_until));
   Message m{"Hi " + person->display_name +
                 ", how are you doing? Pick a number (1 struggling, 5 great), or type `" + s.slash("checkin") +
                 " 3 a few words`.",
             score_buttons(),
             {}};
-  s.send(*person, m, job.key + ":" + std::to_string(storage::unix_seconds(job.due_at)));
+  s.send(*person, m, job.key + ":" + std::to_string(storage::unix_seconds(job.due_at)),
+         {config::MessageKind::prompt, person->id, job.due_at});
   return JobOutcome::again_at(next_prompt_after(s, *person, s.now()));
 }
 
@@ -265,16 +300,18 @@ JobOutcome overdue(Services& s, const storage::Job& job) {
   auto person = volunteer_of(s, job);
   if (!person) return JobOutcome::done();
   const auto overdue_after = s.settings_for(*person).duration("checkin.overdue_after");
-  if (person->on_break(s.now())) return JobOutcome::again_at(*person->on_break_until + overdue_after);
   auto latest = storage::Checkins(s.db).latest(person->id, 1);
   const auto last = latest.empty() ? person->created_at : latest.front().at;
   if (s.now() - last < overdue_after) return JobOutcome::again_at(last + overdue_after);
   const auto silent = elapsed(last, s.now());
-  nudge_staff_about(s, *person, person->display_name + " has not checked in for " + silent,
-                    "*" + person->display_name + "* hasn't checked in for " + silent +
-                        (latest.empty() ? " (not since joining)" : "") +
-                        ". Please reach out to them, gently and in private.",
-                    job.key + ":" + std::to_string(storage::unix_seconds(job.due_at)));
+  nudge_staff_about(s, *person,
+                    {person->display_name + " has not checked in for " + silent,
+                     "*" + person->display_name + "* hasn't checked in for " + silent + " (" +
+                         (latest.empty() ? "not since joining, " : "since ") +
+                         config::format_local(last, s.zone_of(*person)) +
+                         "). Please reach out to them, gently and in private.",
+                     job.key + ":" + std::to_string(storage::unix_seconds(job.due_at)),
+                     config::MessageKind::overdue, job.due_at, std::nullopt});
   return JobOutcome::again_at(s.now() + overdue_after);
 }
 
@@ -282,11 +319,12 @@ JobOutcome overdue(Services& s, const storage::Job& job) {
 
 void start_routines(Services& s, const storage::Person& person) {
   if (person.kind != storage::Kind::volunteer) return;
-  const nlohmann::json payload{{"person", person.id}};
-  s.schedule("checkin.prompt", next_prompt_after(s, person, s.now()), payload,
-             "prompt:" + std::to_string(person.id));
-  s.schedule("checkin.overdue", s.now() + s.settings_for(person).duration("checkin.overdue_after"), payload,
-             "overdue:" + std::to_string(person.id));
+  const storage::PersonJob payload{person.id};
+  s.schedule({storage::JobKind::checkin_prompt, next_prompt_after(s, person, s.now()), payload,
+              "prompt:" + std::to_string(person.id), person.id});
+  s.schedule({storage::JobKind::checkin_overdue,
+              s.now() + s.settings_for(person).duration("checkin.overdue_after"), payload,
+              "overdue:" + std::to_string(person.id), person.id});
   start_supervision_watch(s, person);
   start_boundary_reminders(s, person);
 }
@@ -306,8 +344,8 @@ void add_checkin(Registry& registry) {
       }});
   registry.add(ActionSpec{"checkin.score", anyone, score_button});
   registry.add(ActionSpec{"checkin.form", anyone, form_submitted});
-  registry.add(JobSpec{"checkin.prompt", prompt});
-  registry.add(JobSpec{"checkin.overdue", overdue});
+  registry.add(JobSpec{storage::JobKind::checkin_prompt, prompt, config::MessageKind::prompt});
+  registry.add(JobSpec{storage::JobKind::checkin_overdue, overdue, config::MessageKind::overdue});
 }
 
 }  // namespace tend::commands

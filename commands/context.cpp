@@ -3,12 +3,14 @@
 #include <date/tz.h>
 
 #include "commands/families.hpp"
+#include "commands/format.hpp"
 #include "commands/registry.hpp"
 #include "commands/text.hpp"
-#include "config/delivery_window.hpp"
 #include "storage/audit.hpp"
+#include "storage/inbound.hpp"
 #include "storage/jobs.hpp"
 #include "storage/outbox.hpp"
+#include "storage/time.hpp"
 
 namespace tend::commands {
 namespace {
@@ -54,40 +56,105 @@ const date::time_zone* Services::zone_of(const storage::Person& person) const {
   return settings_for(person).zone("timezone.default");
 }
 
+bool Services::was_down_at(Instant t) const {
+  storage::Meta meta(db);
+  const auto from = meta.get(kDownFromKey), until = meta.get(kDownUntilKey);
+  if (!from || !until) return false;
+  return storage::from_unix_seconds(std::stoll(*from)) <= t &&
+         t < storage::from_unix_seconds(std::stoll(*until));
+}
+
 std::string Services::slash(std::string_view family) const {
   return registry.slash(family);
 }
 
-Instant Services::send(const storage::Person& to, const Message& message,
-                       const std::string& idempotency_key) {
-  const auto settings = settings_for(to);
-  const auto at = config::next_allowed(now_, zone_of(to), settings.quiet_hours("nudge.quiet_hours"),
-                                       settings.working_days("nudge.working_days"));
-  storage::Outbox(db).enqueue({storage::OutboxRecipient::Kind::person, to.platform_user_id, to.id}, message,
-                              at, idempotency_key);
+config::Window Services::window_of(const storage::Person& person) const {
+  const auto settings = settings_for(person);
+  return {zone_of(person), settings.quiet_hours("nudge.quiet_hours"),
+          settings.working_days("nudge.working_days")};
+}
+
+namespace {
+
+std::optional<Instant> break_of(storage::Database& db, const storage::OutboxAbout& about, Instant now) {
+  if (!about.subject_person_id) return std::nullopt;
+  auto subject = storage::People(db).by_id(*about.subject_person_id);
+  if (!subject || !subject->on_break(now)) return std::nullopt;
+  return subject->on_break_until;
+}
+
+// The facts of a message as the outbox row records them; the recipient's window is added by the caller.
+config::DeliveryFacts facts_of(storage::Database& db, const storage::OutboxAbout& about, Instant now) {
+  config::DeliveryFacts facts;
+  facts.kind = about.kind;
+  facts.now = now;
+  facts.subject_break_until = break_of(db, about, now);
+  if (config::ends_with_its_event(about.kind)) facts.event_at = about.about_at;
+  return facts;
+}
+
+}  // namespace
+
+Instant Services::send(const storage::Person& to, const Message& message, const std::string& idempotency_key,
+                       const storage::OutboxAbout& about) {
+  if (about.subject_person_id && gathering(*about.subject_person_id)) {
+    gather({to, message, about, idempotency_key, {}});
+    return now_;
+  }
+  auto facts = facts_of(db, about, now_);
+  facts.window = window_of(to);
+  const auto decision = config::decide(facts);
+  if (decision.verdict == config::Verdict::drop) return now_;
+  const bool hold = decision.verdict == config::Verdict::hold;
+  const auto at = decision.verdict == config::Verdict::wait ? decision.at : now_;
+  storage::Outbox outbox(db);
+  const auto row = outbox.enqueue({storage::OutboxRecipient::Kind::person, to.platform_user_id, to.id},
+                                  message, at, idempotency_key, about);
+  if (row && hold) outbox.hold(*row);
   queued_ = true;
   return at;
 }
 
-void Services::schedule(const std::string& kind, Instant due_at, const nlohmann::json& payload,
-                        const std::string& key, bool replace_existing) {
+Services::Recheck Services::recheck(const storage::OutboxItem& item) const {
+  auto facts = facts_of(db, item.about, now_);
+  std::optional<storage::Person> to;
+  if (item.recipient.person_id) to = storage::People(db).by_id(*item.recipient.person_id);
+  if (to) facts.window = window_of(*to);
+  Recheck out{config::decide(facts), item.message};
+  if (item.about.about_at)
+    out.message.text = with_moment(std::move(out.message.text), *item.about.about_at, now_,
+                                   to ? zone_of(*to) : global_settings().zone("timezone.default"));
+  return out;
+}
+
+void Services::schedule(const storage::NewJob& job, bool replace_existing) {
   storage::Jobs jobs(db);
   if (replace_existing)
-    jobs.reschedule(kind, due_at, payload, key);
+    jobs.reschedule(job);
   else
-    jobs.schedule(kind, due_at, payload, key);
+    jobs.schedule(job);
   scheduled_ = true;
 }
 
-void Services::send_to_coordinators(const Message& message, const std::string& idempotency_key) {
+void Services::send_to_coordinators(const Message& message, const std::string& idempotency_key,
+                                    const storage::OutboxAbout& about) {
+  if (about.subject_person_id && gathering(*about.subject_person_id)) {
+    gather({std::nullopt, message, about, idempotency_key, {}});
+    return;
+  }
   if (auto channel = global_settings().channel("coordinator.channel")) {
-    storage::Outbox(db).enqueue({storage::OutboxRecipient::Kind::channel, *channel, std::nullopt}, message,
-                                now_, idempotency_key);
+    const auto decision = config::decide(facts_of(db, about, now_));
+    if (decision.verdict == config::Verdict::drop) return;
+    storage::Outbox outbox(db);
+    const auto row = outbox.enqueue({storage::OutboxRecipient::Kind::channel, *channel, std::nullopt},
+                                    message, now_, idempotency_key, about);
+    if (row && decision.verdict == config::Verdict::hold) outbox.hold(*row);
     queued_ = true;
     return;
   }
   for (const auto& admin : storage::People(db).of_kind(storage::Kind::admin))
-    send(admin, message, idempotency_key.empty() ? "" : idempotency_key + "@" + std::to_string(admin.id));
+    send(admin, message, idempotency_key.empty() ? "" : idempotency_key + "@" + std::to_string(admin.id),
+         about);
 }
 
 storage::Person Context::resolve_person(std::string_view token) {

@@ -24,6 +24,11 @@ void start_supervision_watch(Services& services, const storage::Person& voluntee
 void start_boundary_reminders(Services& services, const storage::Person& volunteer);
 // Sends a role's boundaries to someone just given it, and restarts their reminders.
 void send_boundaries_now(Services& services, const storage::Person& person, const storage::Role& role);
+// The next check-in prompt for a volunteer after `after`, at checkin.time in their zone.
+Instant next_prompt_after(Services& services, const storage::Person& person, Instant after);
+// A break has ended: what was held about the volunteer goes out, one message per recipient, and
+// their routines start again from now.
+void give_back_held(Services& services, const storage::Person& volunteer);
 // Daily upkeep (note retention, the bounded window of handled delivery ids); idempotent.
 void schedule_housekeeping(Services& services);
 Reply tend_mydata(Context& ctx, std::string_view args);

@@ -1,5 +1,7 @@
 #include "commands/format.hpp"
 
+#include "config/delivery_policy.hpp"
+
 namespace tend::commands {
 
 std::string elapsed(Instant then, Instant now) {
@@ -24,6 +26,24 @@ std::string spoken(std::chrono::seconds d) {
 std::string ago(Instant then, Instant now) {
   auto e = elapsed(then, now);
   return e == "a moment" ? "just now" : e + " ago";
+}
+
+std::string moment_text(Instant then, Instant now, const date::time_zone* zone) {
+  using namespace std::chrono;
+  const auto late = now - then;
+  if (late < config::kStaleAfter) return "just now";
+  // Hours up to two days read truer than "1 day" for something that happened last night.
+  const auto hours_late = duration_cast<hours>(late).count();
+  const auto how_long = late < hours(2)    ? std::to_string(duration_cast<minutes>(late).count()) + " minutes"
+                        : late < hours(48) ? std::to_string(hours_late) + " hours"
+                                           : std::to_string(duration_cast<days>(late).count()) + " days";
+  return "on " + config::format_local(then, zone) + ", " + how_long + " ago";
+}
+
+std::string with_moment(std::string text, Instant then, Instant now, const date::time_zone* zone) {
+  if (auto at = text.find(kMomentMark); at != std::string::npos)
+    text.replace(at, kMomentMark.size(), moment_text(then, now, zone));
+  return text;
 }
 
 std::string sparkline(const std::vector<std::optional<int>>& scores) {

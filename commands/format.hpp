@@ -2,6 +2,7 @@
 // How times, scores and trends are shown to people.
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/clock.hpp"
@@ -18,6 +19,14 @@ std::string elapsed(Instant then, Instant now);
 std::string spoken(std::chrono::seconds d);
 // "just now", "3 hours ago", "2 days ago"
 std::string ago(Instant then, Instant now);
+// Stands in a message's text for the moment it speaks of. The outbox sender puts the moment in
+// when the message goes, so the words are true at delivery, however late that is.
+inline constexpr std::string_view kMomentMark = "\x1fmoment\x1f";
+// "just now" within a few minutes; later "on Sat 28 Nov 22:29, 34 hours ago" in the reader's zone.
+std::string moment_text(Instant then, Instant now, const date::time_zone* zone);
+// The text with its moment mark (if any) replaced.
+std::string with_moment(std::string text, Instant then, Instant now, const date::time_zone* zone);
+
 // One bar per score, oldest first: ▁▂▄▆█ for 1..5, · for a check-in without a score.
 std::string sparkline(const std::vector<std::optional<int>>& scores_oldest_first);
 std::string score_text(const std::optional<int>& score);

@@ -43,6 +43,7 @@ Reply done(Context& ctx, const ActionInput& input) {
     return Reply{"Already done" + (by ? " by " + by->display_name : std::string()) + ". Thank you.", {}, {}};
   }
   storage::Nudges(ctx.db).mark_done(nudge.id, ctx.caller.id, ctx.now());
+
   storage::Jobs(ctx.db).remove_by_key_prefix("nudge:" + std::to_string(nudge.id) + ":");
   ctx.audit("nudge.done", volunteer.id, nudge.reason);
   return Reply{"Thank you for checking in with " + volunteer.display_name + ". I've noted it; it shows in `" +
@@ -55,10 +56,12 @@ Reply snooze(Context& ctx, const ActionInput& input) {
   auto [nudge, volunteer] = load(ctx, input.value);
   if (nudge.status == "done") return Reply{"That one is already done. Thank you.", {}, {}};
   const auto later = ctx.now() + std::chrono::days(1);
-  ctx.schedule("nudge.repeat", later, {{"nudge", nudge.id}}, "nudge:" + std::to_string(nudge.id) + ":repeat",
+  ctx.schedule({storage::JobKind::nudge_repeat, later, storage::NudgeJob{nudge.id},
+                "nudge:" + std::to_string(nudge.id) + ":repeat", volunteer.id},
                /*replace_existing=*/true);
-  ctx.schedule("nudge.escalate", later + ctx.settings().duration("nudge.escalate_after"),
-               {{"nudge", nudge.id}}, escalation_key(nudge.id), /*replace_existing=*/true);
+  ctx.schedule({storage::JobKind::nudge_escalate, later + ctx.settings().duration("nudge.escalate_after"),
+                storage::NudgeJob{nudge.id}, escalation_key(nudge.id), volunteer.id},
+               /*replace_existing=*/true);
   return Reply{"Okay, I'll remind you about " + volunteer.display_name + " again tomorrow.", {}, {}};
 }
 
@@ -87,7 +90,8 @@ Reply hand_over_to(Context& ctx, const ActionInput& input) {
                    nudge_buttons(nudge.id),
                    {}},
            "nudge:" + std::to_string(nudge.id) + ":handover:" + std::to_string(to->id) + ":" +
-               std::to_string(storage::unix_seconds(ctx.now())));
+               std::to_string(storage::unix_seconds(ctx.now())),
+           {config::MessageKind::notice, volunteer.id, std::nullopt});
   ctx.audit("nudge.hand_over", volunteer.id, nudge.reason, ctx.caller.display_name, to->display_name);
   return Reply{"Handed over to " + to->display_name + ". They own it now.", {}, {}};
 }
@@ -97,34 +101,64 @@ std::optional<storage::Person> owner_of(Services& services, const storage::Nudge
 }
 
 JobOutcome repeat(Services& services, const storage::Job& job) {
-  auto nudge = storage::Nudges(services.db).by_id(job.payload.value("nudge", int64_t{0}));
+  auto nudge = storage::Nudges(services.db).by_id(job.as<storage::NudgeJob>().nudge);
   if (!nudge || nudge->status == "done") return JobOutcome::done();
   auto volunteer = storage::People(services.db).by_id(nudge->volunteer_id);
   auto owner = owner_of(services, *nudge);
   if (!volunteer || !owner) return JobOutcome::done();
-  services.send(
-      *owner,
-      Message{"A reminder: " + nudge->reason + ". Please reach out to *" + volunteer->display_name + "*.",
-              nudge_buttons(nudge->id),
-              {}},
-      job.key + ":" + std::to_string(storage::unix_seconds(job.due_at)));
+  const Message message{
+      "A reminder: " + nudge->reason + ". Please reach out to *" + volunteer->display_name + "*.",
+      nudge_buttons(nudge->id),
+      {}};
+  const auto key = job.key + ":" + std::to_string(storage::unix_seconds(job.due_at));
+  if (services.gathering(volunteer->id)) {
+    services.gather(
+        {owner, message, {config::MessageKind::nudge_repeat, volunteer->id, job.due_at}, key, nudge->reason});
+    return JobOutcome::done();
+  }
+  services.send(*owner, message, key, {config::MessageKind::nudge_repeat, volunteer->id, job.due_at});
   return JobOutcome::done();
 }
 
+// Every escalation about this volunteer that has fallen due goes out as one message.
 JobOutcome escalate(Services& services, const storage::Job& job) {
-  auto nudge = storage::Nudges(services.db).by_id(job.payload.value("nudge", int64_t{0}));
-  if (!nudge || nudge->status != "open") return JobOutcome::done();
-  auto volunteer = storage::People(services.db).by_id(nudge->volunteer_id);
+  auto first = storage::Nudges(services.db).by_id(job.as<storage::NudgeJob>().nudge);
+  if (!first) return JobOutcome::done();
+  auto volunteer = storage::People(services.db).by_id(first->volunteer_id);
   if (!volunteer) return JobOutcome::done();
-  auto owner = owner_of(services, *nudge);
-  storage::Nudges(services.db).mark_escalated(nudge->id);
-  services.send_to_coordinators(
-      Message{"Nobody has answered this reminder for " + elapsed(nudge->created_at, services.now()) + ": " +
-                  nudge->reason + ". " + (owner ? owner->display_name + " was asked. " : std::string()) +
-                  "Could someone reach out to *" + volunteer->display_name + "*?",
-              nudge_buttons(nudge->id),
-              {}},
-      job.key);
+  std::vector<storage::Nudge> open;
+  if (first->status == "open") open.push_back(*first);
+  storage::Jobs jobs(services.db);
+  for (const auto& other : jobs.due_about(volunteer->id, storage::JobKind::nudge_escalate, services.now())) {
+    if (other.id == job.id) continue;
+    jobs.remove(other.id);
+    auto nudge = storage::Nudges(services.db).by_id(other.as<storage::NudgeJob>().nudge);
+    if (nudge && nudge->status == "open") open.push_back(*nudge);
+  }
+  if (open.empty()) return JobOutcome::done();
+  std::string text;
+  if (open.size() == 1) {
+    auto owner = owner_of(services, open.front());
+    text = "Nobody has answered this reminder for " + elapsed(open.front().created_at, services.now()) +
+           ": " + open.front().reason + ". " + (owner ? owner->display_name + " was asked. " : std::string());
+  } else {
+    text = "Nobody has answered these reminders about *" + volunteer->display_name + "*:";
+    for (const auto& n : open) {
+      auto owner = owner_of(services, n);
+      text += "\n• " + n.reason + " (for " + elapsed(n.created_at, services.now()) +
+              (owner ? "; " + owner->display_name + " was asked" : std::string()) + ")";
+    }
+    text += "\n";
+  }
+  for (const auto& n : open) storage::Nudges(services.db).mark_escalated(n.id);
+  const Message message{text + "Could someone reach out to *" + volunteer->display_name + "*?",
+                        nudge_buttons(open.front().id),
+                        {}};
+  const storage::OutboxAbout about{config::MessageKind::escalation, volunteer->id, job.due_at};
+  if (services.gathering(volunteer->id))
+    services.gather({std::nullopt, message, about, job.key, open.front().reason});
+  else
+    services.send_to_coordinators(message, job.key, about);
   return JobOutcome::done();
 }
 
@@ -137,22 +171,27 @@ std::vector<Button> nudge_buttons(int64_t nudge_id) {
           {"Hand over", "nudge.hand_over", id}};
 }
 
-void nudge_staff_about(Services& services, const storage::Person& volunteer, const std::string& reason,
-                       const std::string& text, const std::string& key) {
-  if (storage::Outbox(services.db).exists(key)) return;
-  std::optional<storage::Person> supervisor;
-  if (volunteer.supervisor_id) supervisor = storage::People(services.db).by_id(*volunteer.supervisor_id);
-  const auto id = storage::Nudges(services.db)
-                      .add(volunteer.id, supervisor ? std::optional(supervisor->id) : std::nullopt, reason,
-                           services.now());
-  const Message message{text, nudge_buttons(id), {}};
+void nudge_staff_about(Services& services, const storage::Person& volunteer, const NudgeRequest& request) {
+  if (storage::Outbox(services.db).exists(request.key)) return;
+  auto owner = request.owner;
+  if (!owner && volunteer.supervisor_id) owner = storage::People(services.db).by_id(*volunteer.supervisor_id);
+  const storage::OutboxAbout about{request.kind, volunteer.id, request.moment};
+  if (services.gathering(volunteer.id)) {
+    services.gather({owner, Message{request.text, {}, {}}, about, request.key, request.reason});
+    return;
+  }
+  const auto id =
+      storage::Nudges(services.db)
+          .add(volunteer.id, owner ? std::optional(owner->id) : std::nullopt, request.reason, services.now());
+  const Message message{request.text, nudge_buttons(id), {}};
   Instant delivered_at = services.now();
-  if (supervisor)
-    delivered_at = services.send(*supervisor, message, key);
+  if (owner)
+    delivered_at = services.send(*owner, message, request.key, about);
   else
-    services.send_to_coordinators(message, key);
+    services.send_to_coordinators(message, request.key, about);
   const auto escalate_after = services.global_settings().duration("nudge.escalate_after");
-  services.schedule("nudge.escalate", delivered_at + escalate_after, {{"nudge", id}}, escalation_key(id));
+  services.schedule({storage::JobKind::nudge_escalate, delivered_at + escalate_after, storage::NudgeJob{id},
+                     escalation_key(id), volunteer.id});
 }
 
 void add_nudges(Registry& registry) {
@@ -160,8 +199,8 @@ void add_nudges(Registry& registry) {
   registry.add(ActionSpec{"nudge.snooze", staff_and_admins, snooze});
   registry.add(ActionSpec{"nudge.hand_over", staff_and_admins, hand_over});
   registry.add(ActionSpec{"nudge.hand_over_to", staff_and_admins, hand_over_to});
-  registry.add(JobSpec{"nudge.repeat", repeat});
-  registry.add(JobSpec{"nudge.escalate", escalate});
+  registry.add(JobSpec{storage::JobKind::nudge_repeat, repeat, config::MessageKind::nudge_repeat});
+  registry.add(JobSpec{storage::JobKind::nudge_escalate, escalate, config::MessageKind::escalation});
 }
 
 }  // namespace tend::commands

@@ -66,18 +66,9 @@ Reply forget(Context& ctx, std::string_view) {
 Reply forget_confirmed(Context& ctx, const ActionInput& input) {
   if (input.value != std::to_string(ctx.caller.id)) throw UserError("That button is for someone else.");
   const auto id = ctx.caller.id;
-  auto& db = ctx.db.sql();
-  auto exec = [&](const char* sql) {
-    SQLite::Statement q(db, sql);
-    q.bind(1, id);
-    if (std::string(sql).find("?2") != std::string::npos) q.bind(2, id);
-    return q.exec();
-  };
   // Jobs about this person first; then their settings, the audit's details, and the person (whose
   // check-ins, stories, bookings and messages cascade).
-  exec(
-      "DELETE FROM jobs WHERE json_extract(payload, '$.person') = ?1 OR json_extract(payload, '$.story') IN "
-      "(SELECT id FROM stories WHERE volunteer_id = ?2)");
+  storage::Jobs(ctx.db).remove_about(id);
   storage::SettingsStore(ctx.db).forget(id);
   storage::Audit(ctx.db).redact_about(id);
   storage::People(ctx.db).forget(id);
@@ -110,12 +101,13 @@ Reply tend_forget(Context& ctx, std::string_view args) {
 }
 
 void schedule_housekeeping(Services& s) {
-  s.schedule("privacy.retention", s.now() + std::chrono::minutes(1), {}, "housekeeping:daily");
+  s.schedule({storage::JobKind::privacy_retention, s.now() + std::chrono::minutes(1), storage::NoPayload{},
+              "housekeeping:daily", std::nullopt});
 }
 
 void add_privacy(Registry& registry) {
   registry.add(ActionSpec{"tend.forget", anyone, forget_confirmed});
-  registry.add(JobSpec{"privacy.retention", retention});
+  registry.add(JobSpec{storage::JobKind::privacy_retention, retention});
 }
 
 }  // namespace tend::commands

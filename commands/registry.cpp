@@ -40,12 +40,25 @@ void Registry::add(ActionSpec action) {
 }
 
 void Registry::add(JobSpec job) {
-  if (!job.handler) throw std::logic_error("no handler for job " + job.kind);
-  if (this->job(job.kind)) throw std::logic_error("job kind registered twice: " + job.kind);
+  const auto name = std::string(storage::to_string(job.kind));
+  if (!job.handler) throw std::logic_error("no handler for job " + name);
+  if (this->job(job.kind)) throw std::logic_error("job kind registered twice: " + name);
   jobs_.push_back(std::move(job));
 }
 
-const JobSpec* Registry::job(std::string_view kind) const {
+config::Decision decide_due_job(Services& services, const JobSpec& spec, const storage::Job& job) {
+  config::DeliveryFacts facts;
+  facts.kind = spec.message;
+  facts.now = services.now();
+  if (job.subject_person_id)
+    if (auto subject = storage::People(services.db).by_id(*job.subject_person_id);
+        subject && subject->on_break(facts.now))
+      facts.subject_break_until = subject->on_break_until;
+  if (spec.facts) spec.facts(services, job, facts);
+  return config::decide(facts);
+}
+
+const JobSpec* Registry::job(storage::JobKind kind) const {
   for (const auto& j : jobs_)
     if (j.kind == kind) return &j;
   return nullptr;

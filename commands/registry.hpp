@@ -51,10 +51,16 @@ struct JobOutcome {
   static JobOutcome again_at(Instant at) { return {at}; }
 };
 using JobHandler = std::function<JobOutcome(Services&, const storage::Job&)>;
+// Fills in what the delivery policy needs to know about a due job beyond its kind and subject
+// (the event a preparation note is for, whether it is a story's last follow-up).
+using JobFacts = std::function<void(Services&, const storage::Job&, config::DeliveryFacts&)>;
 
+// A kind of job: its handler runs only when the delivery policy says its message may go now.
 struct JobSpec {
-  std::string kind;
+  storage::JobKind kind;
   JobHandler handler;
+  config::MessageKind message = config::MessageKind::notice;  // notice: upkeep, never held
+  JobFacts facts = nullptr;
 };
 
 struct ActionSpec {
@@ -62,6 +68,10 @@ struct ActionSpec {
   unsigned audience = anyone;
   ActionHandler handler;
 };
+
+// What the delivery policy says about a due job: its kind and subject's break, plus what the
+// spec's facts add. The scheduler asks this before running any job, and so does a break's end.
+config::Decision decide_due_job(Services& services, const JobSpec& spec, const storage::Job& job);
 
 class Registry {
  public:
@@ -81,7 +91,7 @@ class Registry {
   // `typed` is the command as the platform delivered it, without the slash.
   Match match(std::string_view typed, std::string_view text) const;
   const ActionSpec* action(std::string_view action_id) const;
-  const JobSpec* job(std::string_view kind) const;
+  const JobSpec* job(storage::JobKind kind) const;
 
   std::string slash(std::string_view canonical) const;
   const std::vector<Family>& families() const { return families_; }

@@ -9,6 +9,7 @@
 #include "config/parse.hpp"
 #include "storage/checkins.hpp"
 #include "storage/jobs.hpp"
+#include "storage/roles.hpp"
 #include "storage/stories.hpp"
 
 namespace tend::commands {
@@ -18,14 +19,14 @@ constexpr std::size_t kWhatMaxChars = 300;
 // A follow-up whose time passed more than this long ago when the story is logged is skipped:
 // a nudge for "a day after" that arrives a fortnight later helps no one.
 constexpr std::chrono::hours kPastFollowupGrace{12};
-constexpr std::chrono::minutes kLateAfter{10};
 
 std::string story_key(int64_t id) {
   return "story:" + std::to_string(id) + ":";
 }
 
+// Said only when it is true: Tend was not running when the job fell due.
 std::string late_note(const Services& s, const storage::Job& job, const date::time_zone* zone) {
-  if (s.now() - job.due_at < kLateAfter) return "";
+  if (s.now() - job.due_at < config::kStaleAfter || !s.was_down_at(job.due_at)) return "";
   return "\n_This was due " + config::format_local(job.due_at, zone) +
          " but Tend was not running then; sorry it is late._";
 }
@@ -41,12 +42,10 @@ std::optional<storage::Person> supervisor_of(Services& s, const storage::Person&
   return volunteer.supervisor_id ? storage::People(s.db).by_id(*volunteer.supervisor_id) : std::nullopt;
 }
 
-// The latest moment a follow-up of this story may wait for a volunteer's break to end.
-Instant last_followup(const Services& s, const storage::Story& story, const storage::Person& volunteer) {
-  Instant last = story.at;
-  for (auto offset : s.settings_for(volunteer).durations("story.followups"))
-    last = std::max(last, config::add_local(story.at, offset, s.zone_of(volunteer)));
-  return last;
+// Whether a follow-up is its story's last: when a break outlasts it, the held ones go then.
+bool is_last_followup(const Services& s, const storage::Person& volunteer, std::chrono::seconds offset) {
+  const auto offsets = s.settings_for(volunteer).durations("story.followups");
+  return offset >= *std::max_element(offsets.begin(), offsets.end());
 }
 
 Reply log_story(Context& ctx, std::string_view args) {
@@ -75,7 +74,7 @@ Reply log_story(Context& ctx, std::string_view args) {
   const auto at = config::to_instant(when.when, zone, ctx.now(), std::chrono::hours(12));
   const auto id = storage::Stories(ctx.db).add(volunteer.id, ctx.caller.id, at, what, ctx.now());
   const auto key = story_key(id);
-  const nlohmann::json payload{{"story", id}};
+  const storage::StoryJob payload{id, std::chrono::seconds{0}};
   const auto settings = ctx.settings_for(volunteer);
 
   std::string scheduled, skipped;
@@ -86,22 +85,23 @@ Reply log_story(Context& ctx, std::string_view args) {
       skipped += " " + config::format_duration(offset);
       continue;
     }
-    ctx.schedule("story.followup", due, {{"story", id}, {"offset", offset.count()}},
-                 key + "followup:" + std::to_string(offset.count()));
+    ctx.schedule({storage::JobKind::story_followup, due, storage::StoryJob{id, offset},
+                  key + "followup:" + std::to_string(offset.count()), volunteer.id});
     scheduled += "\n• " + config::format_local(std::max(due, ctx.now()), zone) + " (" +
                  config::format_duration(offset) + " after)";
   }
   const auto gentle_after = settings.duration("story.volunteer_followup");
   const auto gentle = config::add_local(at, gentle_after, volunteer_zone);
   if (gentle >= ctx.now() - kPastFollowupGrace)
-    ctx.schedule("story.volunteer", gentle, {{"story", id}, {"offset", gentle_after.count()}},
-                 key + "volunteer");
+    ctx.schedule({storage::JobKind::story_volunteer, gentle, storage::StoryJob{id, gentle_after},
+                  key + "volunteer", volunteer.id});
 
   const bool future = at > ctx.now();
   if (future) {
     const auto reminder = config::add_local(at, -std::chrono::days(1), volunteer_zone);
-    if (reminder > ctx.now()) ctx.schedule("story.reminder", reminder, payload, key + "reminder");
-    ctx.schedule("story.prepare", ctx.now(), payload, key + "prepare");
+    if (reminder > ctx.now())
+      ctx.schedule({storage::JobKind::story_reminder, reminder, payload, key + "reminder", volunteer.id});
+    ctx.schedule({storage::JobKind::story_prepare, ctx.now(), payload, key + "prepare", volunteer.id});
   }
   ctx.audit("story.add", volunteer.id, "#" + std::to_string(id));
 
@@ -156,7 +156,7 @@ struct Loaded {
   storage::Person volunteer;
 };
 std::optional<Loaded> load(Services& s, const storage::Job& job) {
-  auto story = storage::Stories(s.db).by_id(job.payload.value("story", int64_t{0}));
+  auto story = storage::Stories(s.db).by_id(job.as<storage::StoryJob>().story);
   if (!story || story->cancelled) return std::nullopt;
   auto volunteer = storage::People(s.db).by_id(story->volunteer_id);
   if (!volunteer) return std::nullopt;
@@ -167,36 +167,63 @@ JobOutcome followup(Services& s, const storage::Job& job) {
   auto loaded = load(s, job);
   if (!loaded) return JobOutcome::done();
   auto& [story, volunteer] = *loaded;
-  std::string break_note;
-  if (volunteer.on_break(s.now())) {
-    // Held while the volunteer is on a break; if the break outlasts the follow-up week, the
-    // supervisor still hears, at its end, rather than never.
-    const auto last = last_followup(s, story, volunteer);
-    if (*volunteer.on_break_until <= last) return JobOutcome::again_at(*volunteer.on_break_until);
-    if (s.now() < last) return JobOutcome::again_at(last);
-    break_note = "\n_" + volunteer.display_name + " is on a break, so this was held; please be gentle._";
-  }
   auto supervisor = supervisor_of(s, volunteer);
   const auto* zone = supervisor ? s.zone_of(*supervisor) : s.global_settings().zone("timezone.default");
-  const auto offset = std::chrono::seconds{job.payload.value("offset", int64_t{0})};
-  const std::string reason = "follow-up " + config::format_duration(offset) + " after " +
-                             volunteer.display_name + " shared their story (" + story.what + ")";
-  std::string text = "It's been " + elapsed(story.at, s.now()) + " since *" + volunteer.display_name +
-                     "* shared their story: _" + story.what + "_ (" + config::format_local(story.at, zone) +
-                     "). Feelings can surface days later. " + "Please check in with them today.";
+  const auto offset = job.as<storage::StoryJob>().offset;
+  const auto when = config::format_local(story.at, zone);
+  std::string reason = "follow-up " + config::format_duration(offset) + " after " + volunteer.display_name +
+                       " shared their story (" + story.what + ")";
+  std::string text;
+  auto kind = config::MessageKind::story_followup;
+  if (volunteer.on_break(s.now())) {
+    kind = config::MessageKind::story_followups_held;
+    // The one exception to a break: it outlasts this story's follow-ups, so the supervisor hears
+    // of them all now, together, rather than only when the break ends.
+    std::vector<std::string> held;
+    storage::Jobs jobs(s.db);
+    for (const auto& other : jobs.held_about(volunteer.id)) {
+      if (other.kind != storage::JobKind::story_followup || other.as<storage::StoryJob>().story != story.id)
+        continue;
+      held.push_back(elapsed(story.at, story.at + other.as<storage::StoryJob>().offset));
+      jobs.remove(other.id);
+    }
+    held.push_back(elapsed(story.at, story.at + offset));
+    std::string list;
+    for (std::size_t i = 0; i < held.size(); ++i)
+      list += (i == 0 ? "" : i + 1 == held.size() ? " and " : ", ") + held[i];
+    reason = "follow-ups " + list + " after " + volunteer.display_name + " shared their story (" +
+             story.what + ")";
+    text = "*" + volunteer.display_name + "* is on a break, so Tend held the follow-ups of their story: _" +
+           story.what + "_ (" + when + "), due " + list +
+           " after it. Their break outlasts them, so here they are, once. Feelings can surface days later; "
+           "please check in with them gently, and respect that they asked for quiet.";
+  } else {
+    text = "A follow-up " + elapsed(story.at, story.at + offset) + " after *" + volunteer.display_name +
+           "* shared their story: _" + story.what + "_ (" + when +
+           "). Feelings can surface days later. Please check in with them today.";
+  }
   auto latest = storage::Checkins(s.db).latest(volunteer.id, 1);
   if (!latest.empty())
     text += "\nTheir last check-in: " + score_text(latest.front().score) + ", " +
-            ago(latest.front().at, s.now()) + ".";
-  nudge_staff_about(s, volunteer, reason, text + break_note + late_note(s, job, zone), job.key);
+            config::format_local(latest.front().at, zone) + ".";
+  nudge_staff_about(s, volunteer,
+                    {reason, text + late_note(s, job, zone), job.key, kind, job.due_at, std::nullopt});
   return JobOutcome::done();
+}
+
+void followup_facts(Services& s, const storage::Job& job, config::DeliveryFacts& facts) {
+  if (auto loaded = load(s, job))
+    facts.last_of_story = is_last_followup(s, loaded->volunteer, job.as<storage::StoryJob>().offset);
+}
+
+void event_facts(Services& s, const storage::Job& job, config::DeliveryFacts& facts) {
+  if (auto loaded = load(s, job)) facts.event_at = loaded->story.at;
 }
 
 JobOutcome volunteer_followup(Services& s, const storage::Job& job) {
   auto loaded = load(s, job);
   if (!loaded) return JobOutcome::done();
   auto& [story, volunteer] = *loaded;
-  if (volunteer.on_break(s.now())) return JobOutcome::again_at(*volunteer.on_break_until);
   auto supervisor = supervisor_of(s, volunteer);
   Message m{
       "Hi " + volunteer.display_name + ". A little while ago you shared your story (_" + story.what +
@@ -207,7 +234,7 @@ JobOutcome volunteer_followup(Services& s, const storage::Job& job) {
   static const char* labels[] = {"1 · struggling", "2", "3", "4", "5 · great"};
   for (int i = 0; i < 5; ++i) m.buttons.push_back({labels[i], "checkin.score", std::to_string(i + 1)});
   m.text += late_note(s, job, s.zone_of(volunteer));
-  s.send(volunteer, m, job.key);
+  s.send(volunteer, m, job.key, {config::MessageKind::story_volunteer, volunteer.id, job.due_at});
   return JobOutcome::done();
 }
 
@@ -234,7 +261,7 @@ JobOutcome prepare(Services& s, const storage::Job& job) {
                   boundaries_of(s, volunteer),
               {},
               {}},
-      job.key);
+      job.key, {config::MessageKind::story_prepare, volunteer.id, story.at});
   return JobOutcome::done();
 }
 
@@ -242,7 +269,6 @@ JobOutcome reminder(Services& s, const storage::Job& job) {
   auto loaded = load(s, job);
   if (!loaded) return JobOutcome::done();
   auto& [story, volunteer] = *loaded;
-  if (volunteer.on_break(s.now())) return JobOutcome::done();
   s.send(
       volunteer,
       Message{"Tomorrow you're sharing your story: _" + story.what + "_, " +
@@ -251,7 +277,7 @@ JobOutcome reminder(Services& s, const storage::Job& job) {
                   "someone to check in with you.",
               {},
               {}},
-      job.key);
+      job.key, {config::MessageKind::story_reminder, volunteer.id, story.at});
   return JobOutcome::done();
 }
 
@@ -269,10 +295,14 @@ void add_story(Registry& registry) {
                  {"list", "[@volunteer]", "stories logged", anyone, list_stories},
                  {"cancel", "<id>", "cancel a story and its reminders", anyone, cancel_story},
              }});
-  registry.add(JobSpec{"story.followup", followup});
-  registry.add(JobSpec{"story.volunteer", volunteer_followup});
-  registry.add(JobSpec{"story.prepare", prepare});
-  registry.add(JobSpec{"story.reminder", reminder});
+  registry.add(JobSpec{storage::JobKind::story_followup, followup, config::MessageKind::story_followup,
+                       followup_facts});
+  registry.add(
+      JobSpec{storage::JobKind::story_volunteer, volunteer_followup, config::MessageKind::story_volunteer});
+  registry.add(
+      JobSpec{storage::JobKind::story_prepare, prepare, config::MessageKind::story_prepare, event_facts});
+  registry.add(
+      JobSpec{storage::JobKind::story_reminder, reminder, config::MessageKind::story_reminder, event_facts});
 }
 
 }  // namespace tend::commands

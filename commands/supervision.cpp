@@ -40,8 +40,10 @@ storage::Person person(Services& s, int64_t id) {
 }
 
 void schedule_gap_check(Services& s, const storage::Person& volunteer, Instant from) {
-  s.schedule("supervision.gap", from + s.settings_for(volunteer).duration("supervision.max_gap"),
-             {{"person", volunteer.id}}, "gap:" + std::to_string(volunteer.id), /*replace_existing=*/true);
+  s.schedule(
+      {storage::JobKind::supervision_gap, from + s.settings_for(volunteer).duration("supervision.max_gap"),
+       storage::PersonJob{volunteer.id}, "gap:" + std::to_string(volunteer.id), volunteer.id},
+      /*replace_existing=*/true);
 }
 
 }  // namespace
@@ -171,15 +173,15 @@ Reply book_slot(Context& ctx, int64_t slot_id) {
   for (auto offset : ctx.settings().durations("supervision.reminders")) {
     const auto at = slot->starts_at - offset;
     if (at > ctx.now())
-      ctx.schedule("supervision.reminder", at, {{"booking", id}, {"offset", offset.count()}},
-                   booking_key(id) + "reminder:" + std::to_string(offset.count()));
+      ctx.schedule({storage::JobKind::supervision_reminder, at, storage::BookingJob{id, offset},
+                    booking_key(id) + "reminder:" + std::to_string(offset.count()), ctx.caller.id});
   }
   ctx.send(staff,
            Message{ctx.caller.display_name + " booked supervision with you: " + slot_text(ctx, *slot, staff) +
                        " (booking #" + std::to_string(id) + ").",
                    {},
                    {}},
-           booking_key(id) + "booked");
+           booking_key(id) + "booked", {config::MessageKind::notice, ctx.caller.id, std::nullopt});
   ctx.audit("supervision.book", ctx.caller.id, "#" + std::to_string(id));
   return Reply{"Booked: " + slot_text(ctx, *slot, ctx.caller) + " with " + staff.display_name +
                    " (booking #" + std::to_string(id) + "). I'll remind you both beforehand.",
@@ -226,7 +228,8 @@ Reply cancel(Context& ctx, std::string_view args) {
                       (other.id == volunteer.id ? "." : "; the slot is open again."),
                   {},
                   {}},
-          booking_key(b.id) + "cancelled:" + std::to_string(other.id));
+          booking_key(b.id) + "cancelled:" + std::to_string(other.id),
+          {config::MessageKind::notice, volunteer.id, std::nullopt});
   ctx.audit("supervision.cancel", volunteer.id, "#" + std::to_string(b.id));
   return Reply{"Cancelled booking #" + std::to_string(b.id) + " (" + slot_text(ctx, b.slot, ctx.caller) +
                    "); the other side has been told and the slot is open again.",
@@ -253,31 +256,38 @@ Reply done(Context& ctx, std::string_view args) {
 }
 
 JobOutcome reminder(Services& s, const storage::Job& job) {
-  auto b = storage::Supervision(s.db).booking(job.payload.value("booking", int64_t{0}));
+  auto b = storage::Supervision(s.db).booking(job.as<storage::BookingJob>().booking);
   if (!b || b.value().status != "booked") return JobOutcome::done();
   auto volunteer = storage::People(s.db).by_id(b->volunteer_id);
   auto staff = storage::People(s.db).by_id(b->slot.staff_id);
   if (!volunteer || !staff) return JobOutcome::done();
-  const auto in = spoken(std::chrono::seconds{job.payload.value("offset", int64_t{0})});
+  const auto in = spoken(job.as<storage::BookingJob>().offset);
+  const storage::OutboxAbout about{config::MessageKind::supervision_reminder, volunteer->id,
+                                   b->slot.starts_at};
   s.send(*volunteer,
          Message{"Reminder: supervision with " + staff->display_name + " in " + in + ", " +
                      slot_text(s, b->slot, *volunteer) + ".",
                  {},
                  {}},
-         job.key + ":volunteer");
+         job.key + ":volunteer", about);
   s.send(*staff,
          Message{"Reminder: supervision with " + volunteer->display_name + " in " + in + ", " +
                      slot_text(s, b->slot, *staff) + ".",
                  {},
                  {}},
-         job.key + ":staff");
+         job.key + ":staff", about);
   return JobOutcome::done();
 }
 
+// A reminder for a supervision that has started is no use any more.
+void booking_facts(Services& s, const storage::Job& job, config::DeliveryFacts& facts) {
+  if (auto b = storage::Supervision(s.db).booking(job.as<storage::BookingJob>().booking))
+    facts.event_at = b->slot.starts_at;
+}
+
 JobOutcome gap(Services& s, const storage::Job& job) {
-  auto volunteer = storage::People(s.db).by_id(job.payload.value("person", int64_t{0}));
+  auto volunteer = storage::People(s.db).by_id(job.as<storage::PersonJob>().person);
   if (!volunteer || volunteer->kind != storage::Kind::volunteer) return JobOutcome::done();
-  if (volunteer->on_break(s.now())) return JobOutcome::again_at(*volunteer->on_break_until);
   const auto max_gap = s.settings_for(*volunteer).duration("supervision.max_gap");
   storage::Supervision sup(s.db);
   const auto last = sup.last_done(volunteer->id).value_or(volunteer->created_at);
@@ -291,11 +301,12 @@ JobOutcome gap(Services& s, const storage::Job& job) {
                      "` to see open slots and book one; it's there for you.",
                  {},
                  {}},
-         slot_key + ":volunteer");
-  nudge_staff_about(s, *volunteer, volunteer->display_name + " has had no supervision for " + since,
-                    "*" + volunteer->display_name + "* has had no supervision for " + since +
-                        ". Please offer a slot (`" + s.slash("supervision") + " offer`) or reach out.",
-                    slot_key);
+         slot_key + ":volunteer", {config::MessageKind::supervision_gap, volunteer->id, job.due_at});
+  nudge_staff_about(s, *volunteer,
+                    {volunteer->display_name + " has had no supervision for " + since,
+                     "*" + volunteer->display_name + "* has had no supervision for " + since +
+                         ". Please offer a slot (`" + s.slash("supervision") + " offer`) or reach out.",
+                     slot_key, config::MessageKind::supervision_gap, job.due_at, std::nullopt});
   return JobOutcome::again_at(s.now() + max_gap);
 }
 
@@ -317,8 +328,9 @@ void add_supervision(Registry& registry) {
           {"done", "<booking> [private note]", "record that a supervision happened", staff_and_admins, done},
       }});
   registry.add(ActionSpec{"supervision.book", volunteers, book_button});
-  registry.add(JobSpec{"supervision.reminder", reminder});
-  registry.add(JobSpec{"supervision.gap", gap});
+  registry.add(JobSpec{storage::JobKind::supervision_reminder, reminder,
+                       config::MessageKind::supervision_reminder, booking_facts});
+  registry.add(JobSpec{storage::JobKind::supervision_gap, gap, config::MessageKind::supervision_gap});
 }
 
 }  // namespace tend::commands

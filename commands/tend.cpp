@@ -16,6 +16,13 @@ Reply help(Context& ctx, std::string_view args) {
   if (!args.empty()) text = "I don't know `" + ctx.slash("tend") + " " + std::string(args) + "`. ";
   text += "Here is what you can do with Tend, " + ctx.caller.display_name + " (" +
           std::string(to_string(ctx.caller.kind)) + "):\n\n" + ctx.registry.help(ctx.caller.kind);
+  text += "\nTend never messages you inside your quiet hours or off your working days; it waits for them. ";
+  text += "While you are on a `" + ctx.slash("break") + "`, nothing is sent to you or about you";
+  text +=
+      " (your supervisor still hears of a story's follow-ups if the break outlasts them); what was held "
+      "comes as one message when it ends. A low check-in or a call for `support` out of hours goes at "
+      "once to the person on call, when your organisation has one, and the reply says who sees it and "
+      "when.";
   return Reply{text, {}, {}};
 }
 

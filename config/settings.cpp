@@ -53,6 +53,14 @@ const std::vector<SettingSpec> kSpecs = {
     {"outbox.max_attempts", T::count, "8",
      "After this many failed tries a message is set aside and admins are told.",
      "a whole number from 1 to 100"},
+    {"support.on_call", T::on_call, "none",
+     "Who sees an urgent alert (a low check-in, or a call for support) that falls inside the supervisor's "
+     "quiet hours: at once, inside their own quiet hours too. One staff member, or a weekly rota.",
+     "a staff member like @sam, a weekly rota like mon=@sam,tue=@kim (days mon to sun), or none"},
+    {"support.out_of_hours", T::text, "none",
+     "Your organisation's own out-of-hours text (a crisis line, a duty phone), shown to a volunteer whose "
+     "urgent alert waits for working hours or goes to the person on call.",
+     "one line of text up to 300 characters, or none"},
     {"privacy.note_retention", T::duration_or_none, "none",
      "Check-in and supervision notes older than this are deleted, daily; none keeps them.",
      "a duration like 365d, or none"},
@@ -110,6 +118,15 @@ std::string canonical(const SettingSpec& spec, std::string_view value) {
       if (t.empty() || t.size() > 80 ||
           std::any_of(t.begin(), t.end(), [](unsigned char c) { return std::isspace(c); }))
         throw ParseError("not a channel");
+      return t;
+    }
+    case T::on_call:
+      return format_on_call(parse_on_call(value));
+    case T::text: {
+      const auto t = std::string(trim(value));
+      if (lower(t) == "none") return "none";
+      if (t.empty() || utf8_length(t) > 300 || t.find('\n') != std::string::npos)
+        throw ParseError("not one line");
       return t;
     }
   }
@@ -174,6 +191,14 @@ const date::time_zone* Settings::zone(std::string_view key) const {
 }
 int Settings::integer(std::string_view key) const {
   return std::stoi(raw(key));
+}
+OnCall Settings::on_call(std::string_view key) const {
+  return parse_on_call(raw(key));
+}
+std::optional<std::string> Settings::text(std::string_view key) const {
+  const auto v = raw(key);
+  if (v == "none") return std::nullopt;
+  return v;
 }
 std::optional<std::string> Settings::channel(std::string_view key) const {
   const auto v = raw(key);

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/delivery_policy.hpp"
 #include "config/parse.hpp"
 
 namespace tend::config {
@@ -21,7 +22,9 @@ enum class SettingType {
   score,
   channel,
   duration_or_none,
-  count
+  count,
+  on_call,
+  text
 };
 
 struct SettingSpec {
@@ -59,6 +62,8 @@ class Settings {
   const date::time_zone* zone(std::string_view key) const;
   int integer(std::string_view key) const;
   std::optional<std::string> channel(std::string_view key) const;  // nullopt for none
+  OnCall on_call(std::string_view key) const;
+  std::optional<std::string> text(std::string_view key) const;  // nullopt for none
 
  private:
   std::map<std::string, std::string, std::less<>> values_;

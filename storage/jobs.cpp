@@ -1,51 +1,70 @@
 #include "storage/jobs.hpp"
+
 #include "storage/time.hpp"
 
 namespace tend::storage {
 namespace {
 
 Job read(SQLite::Statement& s) {
-  return Job{s.getColumn(0).getInt64(), s.getColumn(1).getString(),
-             Instant{std::chrono::seconds{s.getColumn(2).getInt64()}},
-             nlohmann::json::parse(s.getColumn(3).getString()), s.getColumn(4).getString()};
+  Job job;
+  job.id = s.getColumn(0).getInt64();
+  job.due_at = from_unix_seconds(s.getColumn(2).getInt64());
+  job.key = s.getColumn(4).getString();
+  if (!s.getColumn(5).isNull()) job.subject_person_id = s.getColumn(5).getInt64();
+  job.held = s.getColumn(6).getInt() != 0;
+  const auto kind = parse_job_kind(s.getColumn(1).getString());
+  try {
+    if (!kind) throw std::invalid_argument("unknown kind");
+    job.kind = *kind;
+    job.payload = payload_from_json(*kind, nlohmann::json::parse(s.getColumn(3).getString()));
+  } catch (const std::exception&) {
+    job.known_kind = false;
+  }
+  return job;
 }
-constexpr const char* kSelect = "SELECT id, kind, due_at, payload, coalesce(idempotency_key, '') FROM jobs ";
+constexpr const char* kSelect =
+    "SELECT id, kind, due_at, payload, coalesce(idempotency_key, ''), subject_person_id, held FROM jobs ";
+
+void bind_new(SQLite::Statement& s, const NewJob& job) {
+  s.bind(1, std::string(to_string(job.kind)));
+  s.bind(2, unix_seconds(job.due_at));
+  s.bind(3, payload_json(job.payload).dump());
+  s.bind(4, job.key);
+  s.bind(5, unix_seconds(SystemClock{}.now()));
+  if (job.subject_person_id)
+    s.bind(6, *job.subject_person_id);
+  else
+    s.bind(6);
+}
+
 }  // namespace
 
-bool Jobs::schedule(const std::string& kind, Instant due_at, const nlohmann::json& payload,
-                    const std::string& key) {
+bool Jobs::schedule(const NewJob& job) {
   auto& s = db_.statement(
-      "INSERT INTO jobs (kind, due_at, payload, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?) "
-      "ON CONFLICT (idempotency_key) DO NOTHING");
-  s.bind(1, kind);
-  s.bind(2, unix_seconds(due_at));
-  s.bind(3, payload.dump());
-  s.bind(4, key);
-  s.bind(5, unix_seconds(SystemClock{}.now()));
+      "INSERT INTO jobs (kind, due_at, payload, idempotency_key, created_at, subject_person_id) "
+      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING");
+  bind_new(s, job);
   return s.exec() == 1;
 }
 
-void Jobs::reschedule(const std::string& kind, Instant due_at, const nlohmann::json& payload,
-                      const std::string& key) {
+void Jobs::reschedule(const NewJob& job) {
   auto& s = db_.statement(
-      "INSERT INTO jobs (kind, due_at, payload, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?) "
-      "ON CONFLICT (idempotency_key) DO UPDATE SET due_at = excluded.due_at, payload = excluded.payload");
-  s.bind(1, kind);
-  s.bind(2, unix_seconds(due_at));
-  s.bind(3, payload.dump());
-  s.bind(4, key);
-  s.bind(5, unix_seconds(SystemClock{}.now()));
+      "INSERT INTO jobs (kind, due_at, payload, idempotency_key, created_at, subject_person_id) "
+      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO UPDATE SET due_at = excluded.due_at, "
+      "payload = excluded.payload, subject_person_id = excluded.subject_person_id, held = 0");
+  bind_new(s, job);
   s.exec();
 }
 
 std::optional<Instant> Jobs::earliest() {
-  auto& s = db_.statement("SELECT min(due_at) FROM jobs");
+  auto& s = db_.statement("SELECT min(due_at) FROM jobs WHERE held = 0");
   if (!s.executeStep() || s.getColumn(0).isNull()) return std::nullopt;
-  return Instant{std::chrono::seconds{s.getColumn(0).getInt64()}};
+  return from_unix_seconds(s.getColumn(0).getInt64());
 }
 
 std::vector<Job> Jobs::due(Instant now, int limit) {
-  auto& s = db_.statement(std::string(kSelect) + "WHERE due_at <= ? ORDER BY due_at, id LIMIT ?");
+  auto& s =
+      db_.statement(std::string(kSelect) + "WHERE held = 0 AND due_at <= ? ORDER BY due_at, id LIMIT ?");
   s.bind(1, unix_seconds(now));
   s.bind(2, limit);
   std::vector<Job> out;
@@ -67,6 +86,48 @@ void Jobs::move(int64_t id, Instant due_at) {
   s.exec();
 }
 
+void Jobs::hold(int64_t id) {
+  auto& s = db_.statement("UPDATE jobs SET held = 1 WHERE id = ?");
+  s.bind(1, id);
+  s.exec();
+}
+
+void Jobs::release(int64_t id, Instant due_at) {
+  auto& s = db_.statement("UPDATE jobs SET held = 0, due_at = ? WHERE id = ?");
+  s.bind(1, unix_seconds(due_at));
+  s.bind(2, id);
+  s.exec();
+}
+
+std::vector<Job> Jobs::held_about(int64_t person_id) {
+  auto& s =
+      db_.statement(std::string(kSelect) + "WHERE subject_person_id = ? AND held = 1 ORDER BY due_at, id");
+  s.bind(1, person_id);
+  std::vector<Job> out;
+  while (s.executeStep()) out.push_back(read(s));
+  return out;
+}
+
+std::vector<Job> Jobs::about(int64_t person_id) {
+  auto& s = db_.statement(std::string(kSelect) + "WHERE subject_person_id = ? ORDER BY due_at, id");
+  s.bind(1, person_id);
+  std::vector<Job> out;
+  while (s.executeStep()) out.push_back(read(s));
+  return out;
+}
+
+std::vector<Job> Jobs::due_about(int64_t person_id, JobKind kind, Instant now) {
+  auto& s = db_.statement(std::string(kSelect) +
+                          "WHERE subject_person_id = ? AND kind = ? AND held = 0 AND due_at <= ? "
+                          "ORDER BY due_at, id");
+  s.bind(1, person_id);
+  s.bind(2, std::string(to_string(kind)));
+  s.bind(3, unix_seconds(now));
+  std::vector<Job> out;
+  while (s.executeStep()) out.push_back(read(s));
+  return out;
+}
+
 void Jobs::remove(int64_t id) {
   auto& s = db_.statement("DELETE FROM jobs WHERE id = ?");
   s.bind(1, id);
@@ -78,6 +139,12 @@ int Jobs::remove_by_key_prefix(const std::string& prefix) {
   auto& s = db_.statement("DELETE FROM jobs WHERE substr(idempotency_key, 1, ?) = ?");
   s.bind(1, static_cast<int>(prefix.size()));
   s.bind(2, prefix);
+  return s.exec();
+}
+
+int Jobs::remove_about(int64_t person_id) {
+  auto& s = db_.statement("DELETE FROM jobs WHERE subject_person_id = ?");
+  s.bind(1, person_id);
   return s.exec();
 }
 

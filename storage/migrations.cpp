@@ -168,6 +168,56 @@ INSERT INTO roles (name, boundaries, updated_at) VALUES ('peer supporter', '*You
 CREATE INDEX checkins_noted_at ON checkins(at) WHERE note IS NOT NULL;
 CREATE INDEX supervision_bookings_noted_done_at ON supervision_bookings(done_at) WHERE note IS NOT NULL;
 )sql"},
+    {5, "jobs and outbox rows know whom they are about; breaks hold instead of moving jobs", R"sql(
+ALTER TABLE jobs ADD COLUMN subject_person_id INTEGER;
+ALTER TABLE jobs ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+UPDATE jobs SET subject_person_id = CASE
+  WHEN kind IN ('checkin.prompt', 'checkin.overdue', 'supervision.gap', 'boundaries.reminder', 'break.ends')
+    THEN json_extract(payload, '$.person')
+  WHEN kind IN ('story.followup', 'story.volunteer', 'story.prepare', 'story.reminder')
+    THEN (SELECT volunteer_id FROM stories WHERE id = json_extract(jobs.payload, '$.story'))
+  WHEN kind IN ('nudge.repeat', 'nudge.escalate')
+    THEN (SELECT volunteer_id FROM nudges WHERE id = json_extract(jobs.payload, '$.nudge'))
+  WHEN kind = 'supervision.reminder'
+    THEN (SELECT volunteer_id FROM supervision_bookings WHERE id = json_extract(jobs.payload, '$.booking'))
+END;
+-- Before this version an open-ended break pushed its person's jobs to the year 9999; they are
+-- held now, and given back when the break ends.
+UPDATE jobs SET held = 1 WHERE due_at >= 253370764800 AND subject_person_id IS NOT NULL;
+DROP INDEX jobs_due_at;
+CREATE INDEX jobs_due_at ON jobs(due_at) WHERE held = 0;
+CREATE INDEX jobs_subject ON jobs(subject_person_id, kind);
+
+-- The outbox gains the person a message is about, its kind and the moment it speaks of, so the
+-- delivery policy can decide again just before it goes; and rows may be held for a break,
+-- merged into one message when it ends, or dropped when their purpose has passed.
+CREATE TABLE outbox_v4 (
+  id                 INTEGER PRIMARY KEY,
+  recipient_kind     TEXT NOT NULL CHECK (recipient_kind IN ('person', 'channel')),
+  recipient          TEXT NOT NULL,
+  person_id          INTEGER REFERENCES people(id) ON DELETE CASCADE,
+  body               TEXT NOT NULL,
+  idempotency_key    TEXT UNIQUE,
+  status             TEXT NOT NULL DEFAULT 'pending'
+                     CHECK (status IN ('pending', 'sent', 'dead', 'held', 'merged', 'dropped')),
+  attempts           INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at    INTEGER NOT NULL,
+  created_at         INTEGER NOT NULL,
+  sent_at            INTEGER,
+  last_error         TEXT,
+  subject_person_id  INTEGER REFERENCES people(id) ON DELETE CASCADE,
+  message_kind       TEXT NOT NULL DEFAULT 'notice',
+  about_at           INTEGER
+);
+INSERT INTO outbox_v4 (id, recipient_kind, recipient, person_id, body, idempotency_key, status, attempts,
+                       next_attempt_at, created_at, sent_at, last_error)
+  SELECT id, recipient_kind, recipient, person_id, body, idempotency_key, status, attempts, next_attempt_at,
+         created_at, sent_at, last_error FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_v4 RENAME TO outbox;
+CREATE INDEX outbox_pending ON outbox(next_attempt_at) WHERE status = 'pending';
+CREATE INDEX outbox_held ON outbox(subject_person_id) WHERE status = 'held';
+)sql"},
 };
 
 }  // namespace

@@ -121,6 +121,17 @@ void People::set_profile(int64_t id, std::string_view display_name, std::string_
   s.exec();
 }
 
+void People::set_break(int64_t id, std::optional<Instant> until, std::string_view note) {
+  auto& s = db_.statement("UPDATE people SET on_break_until = ?, break_note = ? WHERE id = ?");
+  if (until)
+    s.bind(1, unix_seconds(*until));
+  else
+    s.bind(1);
+  s.bind(2, std::string(note));
+  s.bind(3, id);
+  s.exec();
+}
+
 std::vector<Person> People::supervised_by(int64_t staff_id) {
   auto& s = db_.statement(select("supervisor_id = ? ORDER BY display_name COLLATE NOCASE"));
   s.bind(1, staff_id);

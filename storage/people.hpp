@@ -28,6 +28,8 @@ struct Person {
 
   bool is_staff() const { return kind != Kind::volunteer; }
   bool on_break(Instant now) const { return on_break_until && *on_break_until > now; }
+  bool open_ended_break() const { return on_break_until && *on_break_until >= kOpenEndedBreak; }
+  static constexpr Instant kOpenEndedBreak{std::chrono::seconds{253402300799}};  // 9999-12-31T23:59:59Z
 };
 
 class People {
@@ -43,6 +45,9 @@ class People {
   void set_kind(int64_t id, Kind kind);
   void set_supervisor(int64_t id, std::optional<int64_t> supervisor_id);
   void set_profile(int64_t id, std::string_view display_name, std::string_view zone);
+  // A break until `until` (nullopt: the break is over). An open-ended break is stored as one
+  // that ends at the last second of the year 9999.
+  void set_break(int64_t id, std::optional<Instant> until, std::string_view note);
   std::vector<Person> supervised_by(int64_t staff_id);
   std::vector<Person> of_kind(Kind kind);
   // Deletes the person; what is theirs (check-ins, stories, bookings, nudges, outbox rows)

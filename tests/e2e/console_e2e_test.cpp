@@ -247,12 +247,12 @@ TEST_CASE("story follow-ups survive kill -9 and are delivered exactly once after
   auto week = box.tend("console", ":advance 4d\n", env);
   INFO(week.out << week.err);
   REQUIRE(week.exit_code == 0);
-  CHECK(count(week.out, "since *bo* shared their story") == 2);  // 1 and 3 days after
+  CHECK(count(week.out, "after *bo* shared their story") == 2);  // 1 and 3 days after
   auto rest = box.tend("console", ":advance 4d\n", env);
   INFO(rest.out);
-  CHECK(count(rest.out, "since *bo* shared their story") == 1);  // 7 days after, and nothing again
+  CHECK(count(rest.out, "after *bo* shared their story") == 1);  // 7 days after, and nothing again
   auto after = box.tend("console", ":advance 10d\n", env);
-  CHECK(count(after.out, "since *bo* shared their story") == 0);
+  CHECK(count(after.out, "after *bo* shared their story") == 0);
 }
 
 TEST_CASE("a workspace set up from nothing by chat: people, a role, supervision, export and forget") {

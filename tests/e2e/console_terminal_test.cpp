@@ -179,7 +179,7 @@ TEST_CASE("a message Tend sends while a line is being typed is shown above it, a
   REQUIRE(t.shows("Logged story #1"));
   REQUIRE(t.shows("you> "));
   t.type("/tend m");
-  REQUIRE(t.shows("→ @you: It's been"));
+  REQUIRE(t.shows("→ @you: A follow-up"));
   // Drawn again below the message, with what was typed so far; Enter runs the whole line.
   REQUIRE(t.shows("you> /tend m"));
   t.type("e\r");

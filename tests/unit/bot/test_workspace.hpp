@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "bot/outbox_sender.hpp"
 #include "bot/router.hpp"
 #include "bot/scheduler.hpp"
 #include "bot/simulated_time.hpp"
@@ -34,6 +35,30 @@ inline std::string london_text(Instant t) {
   return config::format_local(t, date::locate_zone("Europe/London"));
 }
 
+// The platform as the test sees it: every message Tend delivered, to whom, when.
+class RecordingPlatform final : public platform::Adapter {
+ public:
+  struct Delivered {
+    std::string to;
+    Message message;
+    Instant at;
+  };
+  std::vector<Delivered> delivered;
+  const Clock* clock = nullptr;
+
+  std::string platform() const override { return "console"; }
+  boost::asio::awaitable<void> run(platform::Dispatcher&) override { co_return; }
+  void stop() override {}
+  boost::asio::awaitable<platform::SendResult> send(const platform::Recipient& to,
+                                                    const Message& m) override {
+    delivered.push_back({to.id, m, clock->now()});
+    co_return platform::SendResult{};
+  }
+  boost::asio::awaitable<std::optional<platform::UserProfile>> lookup_user(std::string) override {
+    co_return std::nullopt;
+  }
+};
+
 class TestWorkspace {
  public:
   // Wednesday 3 June 2026, 10:00 in London, unless told otherwise; "ada" is an admin by config.
@@ -43,6 +68,13 @@ class TestWorkspace {
     router = std::make_unique<Router>(db, clock, registry, RouterOptions{"console", {"ada"}, file_settings_});
     router->on_outbox_written([this] { ++outbox_wakes; });
     scheduler = std::make_unique<Scheduler>(io.get_executor(), db, clock, registry, file_settings_);
+    platform.clock = &clock;
+    sender = std::make_unique<OutboxSender>(io.get_executor(), db, clock, platform,
+                                            OutboxOptions{std::chrono::milliseconds{0}, 8});
+    sender->check_before_sending([this](const storage::OutboxItem& item) {
+      const auto check = commands::Services(db, clock, registry, file_settings_).recheck(item);
+      return OutboxCheck{check.decision, check.message};
+    });
   }
 
   storage::Database db{{":memory:"}};
@@ -52,6 +84,8 @@ class TestWorkspace {
   // Before the scheduler: its timer must be destroyed while the io_context still exists.
   boost::asio::io_context io;
   std::unique_ptr<Scheduler> scheduler;
+  RecordingPlatform platform;
+  std::unique_ptr<OutboxSender> sender;
   int outbox_wakes = 0;
 
   // "/checkin 4 fine" typed by `who`.
@@ -82,24 +116,42 @@ class TestWorkspace {
     say("ada", "/tend admin person @sam staff");
     say("ada", "/tend admin supervisor @bo @sam");
   }
-  // Moves time job by job, as the running scheduler would; messages stay queued for the test.
+  // Moves time from one due job or message to the next, as the running scheduler and outbox
+  // sender would: each job runs and each message is delivered at its own time.
   void advance(std::chrono::seconds by) {
     ClockSteps steps;
+    steps.stop_at_messages = true;
     steps.move = [this](std::chrono::seconds step) { clock.advance(step); };
     steps.settle = [this]() -> boost::asio::awaitable<void> {
       scheduler->run_due();
-      co_return;
+      co_await sender->deliver_due();
     };
     run(advance_through_due(db, clock, by, steps));
+  }
+  // One pass of the outbox sender at the clock's now.
+  void deliver() { run(sender->deliver_due()); }
+  // Tend stops and starts again on the same database (the clock may have moved meanwhile).
+  void restart() {
+    scheduler = std::make_unique<Scheduler>(io.get_executor(), db, clock, registry, file_settings_);
+    scheduler->run_due();
+    deliver();
+  }
+  // What `who` received whose text contains `text`, in order, as they saw it.
+  std::vector<RecordingPlatform::Delivered> received(const std::string& who, const std::string& text = {}) {
+    std::vector<RecordingPlatform::Delivered> out;
+    for (const auto& d : platform.delivered)
+      if (d.to == who && d.message.text.find(text) != std::string::npos) out.push_back(d);
+    return out;
   }
   const storage::SettingValues& file_settings() const { return file_settings_; }
   storage::Person person(const std::string& id) { return *storage::People(db).by_platform_id("console", id); }
   // Messages Tend has queued that are due now.
   std::vector<storage::OutboxItem> outbox() { return storage::Outbox(db).due(clock.now(), 10000); }
-  // Every message queued for `who` whose text contains `text`, sent or not, in delivery order.
+  // Every message queued for `who` whose text contains `text`, sent or still to go (not held,
+  // merged or dropped), in delivery order.
   std::vector<storage::OutboxItem> to_containing(const std::string& who, const std::string& text) {
     std::vector<storage::OutboxItem> out;
-    for (auto& item : storage::Outbox(db).due(Instant{std::chrono::seconds{253402300799}}, 10000))
+    for (auto& item : storage::Outbox(db).queued_or_sent(100000))
       if (item.recipient.id == who && item.message.text.find(text) != std::string::npos) out.push_back(item);
     return out;
   }

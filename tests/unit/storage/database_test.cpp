@@ -4,8 +4,11 @@
 
 #include "storage/checkins.hpp"
 #include "storage/database.hpp"
+#include "storage/jobs.hpp"
+#include "storage/migrations.hpp"
 #include "storage/outbox.hpp"
 #include "storage/people.hpp"
+#include "storage/time.hpp"
 
 using namespace tend;
 using namespace tend::storage;
@@ -115,4 +118,61 @@ TEST_CASE("the outbox writes one message per idempotency key") {
   CHECK(due.front().message == m);
   outbox.mark_sent(due.front().id, t0);
   CHECK(outbox.due(t0, 10).empty());
+}
+
+TEST_CASE("a database from before typed jobs moves over: every job knows whom it is about") {
+  TempDir dir;
+  const auto file = dir.path / "tend.db";
+  {
+    // Schema version 4, as the last Tend left it: payloads as JSON, a break that pushed jobs to 9999.
+    SQLite::Database old(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    old.exec(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER "
+        "NOT NULL)");
+    for (const auto& m : migrations()) {
+      if (m.version > 4) break;
+      old.exec(std::string(m.sql));
+      old.exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'v', 0)");
+    }
+    old.exec(
+        "INSERT INTO people (id, platform, platform_user_id, display_name, on_break_until, created_at) "
+        "VALUES "
+        "(7, 'console', 'bo', 'bo', 253402300799, 0), (8, 'console', 'sam', 'sam', NULL, 0)");
+    old.exec("INSERT INTO stories (id, volunteer_id, at, what, created_at) VALUES (3, 7, 0, 'talk', 0)");
+    old.exec("INSERT INTO nudges (id, volunteer_id, reason, created_at) VALUES (4, 7, 'r', 0)");
+    old.exec(
+        "INSERT INTO jobs (kind, due_at, payload, idempotency_key, created_at) VALUES "
+        "('checkin.prompt', 253402300800, '{\"person\":7}', 'prompt:7', 0), "
+        "('story.followup', 100, '{\"story\":3,\"offset\":86400}', 'story:3:followup:86400', 0), "
+        "('nudge.escalate', 200, '{\"nudge\":4}', 'nudge:4:escalate', 0), "
+        "('checkin.overdue', 300, '{\"person\":8}', 'overdue:8', 0), "
+        "('privacy.retention', 400, '{}', 'housekeeping:daily', 0)");
+    old.exec(
+        "INSERT INTO outbox (recipient_kind, recipient, person_id, body, next_attempt_at, created_at) VALUES "
+        "('person', 'sam', 8, '{\"text\":\"hello\"}', 500, 0)");
+  }
+  Database db({file});
+  CHECK(db.schema_version() == Database::latest_schema_version());
+  Jobs jobs(db);
+  auto about_bo = jobs.about(7);
+  REQUIRE(about_bo.size() == 3);
+  CHECK(about_bo[0].kind == JobKind::story_followup);
+  CHECK(about_bo[0].as<StoryJob>().offset == std::chrono::days(1));
+  CHECK(about_bo[1].kind == JobKind::nudge_escalate);
+  // The open-ended break had pushed the prompt to the year 9999: now it is held, out of the due index.
+  CHECK(about_bo[2].kind == JobKind::checkin_prompt);
+  CHECK(about_bo[2].held);
+  CHECK(jobs.held_about(7).size() == 1);
+  CHECK(jobs.about(8).size() == 1);
+  CHECK(jobs.count() == 5);
+  // "Every job about P" is an index lookup.
+  SQLite::Statement explain(db.sql(), "EXPLAIN QUERY PLAN SELECT id FROM jobs WHERE subject_person_id = 7");
+  std::string detail;
+  while (explain.executeStep()) detail += explain.getColumn(3).getString();
+  CHECK_THAT(detail, Catch::Contains("USING INDEX jobs_subject") ||
+                         Catch::Contains("USING COVERING INDEX jobs_subject"));
+  CHECK(jobs.remove_about(7) == 3);
+  // The outbox rows survived the table's rebuild.
+  REQUIRE(Outbox(db).due(from_unix_seconds(1000), 10).size() == 1);
+  CHECK(Outbox(db).due(from_unix_seconds(1000), 10)[0].message.text == "hello");
 }
