@@ -47,7 +47,10 @@ int main(int argc, char** argv) {
                 << (config.source.empty() ? "defaults (no config file)" : config.source.string())
                 << "; platform " << config.platform << "; database " << config.database.string()
                 << " (schema " << db.schema_version() << "); " << config.admins.size() << " admin(s) listed; "
-                << config.settings.size() << " setting(s) set in the file.\n";
+                << config.settings.size() << " setting(s) set in the file; HTTP listener "
+                << (config.http.enabled() ? config.http.address + ":" + std::to_string(config.http.port)
+                                          : "off")
+                << ".\n";
       return 0;
     }
     if (*backup) {

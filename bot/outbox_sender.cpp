@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "base/backoff.hpp"
+#include "bot/metrics.hpp"
 #include "commands/context.hpp"
 #include "storage/people.hpp"
 
@@ -43,12 +44,14 @@ OutboxCheck send_as_queued(const storage::OutboxItem& item) {
 }
 
 OutboxSender::OutboxSender(boost::asio::any_io_executor executor, storage::Database& db, const Clock& clock,
-                           platform::Delivery& adapter, SendCheck check, OutboxOptions options)
+                           platform::Delivery& adapter, SendCheck check, OutboxOptions options,
+                           std::string platform)
     : timer_(executor),
       db_(db),
       clock_(clock),
       adapter_(adapter),
       options_(options),
+      platform_(std::move(platform)),
       check_(std::move(check)) {}
 
 void OutboxSender::wake() {
@@ -79,6 +82,7 @@ void OutboxSender::give_up(int64_t id, const platform::Recipient& to, const std:
                      clock_.now(), kDeadLetterPrefix + std::to_string(id) + ":" + std::to_string(admin.id));
   }
   tx.commit();
+  metrics().outbox_dead(platform_);
 }
 
 boost::asio::awaitable<std::optional<std::chrono::steady_clock::time_point>> OutboxSender::deliver_due() {
@@ -124,6 +128,7 @@ boost::asio::awaitable<std::optional<std::chrono::steady_clock::time_point>> Out
           storage::Outbox(db_).mark_sent(item.id, clock_.now(), rewritten);
           tx.commit();
           ++delivered_;
+          metrics().outbox_sent(platform_);
           more = true;
           break;
         }

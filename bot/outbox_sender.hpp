@@ -41,8 +41,10 @@ struct OutboxOptions {
 
 class OutboxSender {
  public:
+  // `platform`: the label on the metrics it counts ("slack").
   OutboxSender(boost::asio::any_io_executor executor, storage::Database& db, const Clock& clock,
-               platform::Delivery& adapter, SendCheck check, OutboxOptions options);
+               platform::Delivery& adapter, SendCheck check, OutboxOptions options,
+               std::string platform = {});
 
   // Rows were committed: look again now instead of at the next planned time.
   void wake();
@@ -62,6 +64,7 @@ class OutboxSender {
   const Clock& clock_;
   platform::Delivery& adapter_;
   OutboxOptions options_;
+  std::string platform_;
   SendCheck check_;
   // On the Clock's time line, so tests and the console's simulated clock drive pacing too.
   std::map<std::string, std::chrono::system_clock::time_point> channel_free_at_;

@@ -77,6 +77,7 @@ Reply Router::apology(std::string_view what, const std::string& error) {
 Reply Router::run(const platform::Origin& origin, const std::optional<platform::UserProfile>& profile,
                   std::string_view what, const Body& body, Effects& effects) {
   storage::Savepoint savepoint(db_);
+  effects.outcome = Outcome::ok;
   try {
     storage::Inbound inbound(db_);
     if (auto earlier = inbound.reply_for(origin.delivery_ids)) {
@@ -94,6 +95,7 @@ Reply Router::run(const platform::Origin& origin, const std::optional<platform::
       reply = body(ctx);
     } catch (const commands::UserError& e) {
       // Nothing the handler did is kept (the savepoint rolls back); the person is told what to change.
+      effects.outcome = Outcome::refused;
       return Reply{e.what(), {}, {}};
     }
     inbound.record(origin.delivery_ids, reply, ctx.now());
@@ -102,11 +104,14 @@ Reply Router::run(const platform::Origin& origin, const std::optional<platform::
     effects.scheduled_jobs = effects.scheduled_jobs || ctx.scheduled_jobs();
     return reply;
   } catch (const std::exception& e) {
+    effects.outcome = Outcome::error;
     return apology(what, e.what());
   }
 }
 
 void Router::announce(const Effects& effects) {
+  for (const auto& [name, outcome] : effects.handled)
+    metrics().command_handled(options_.platform, name, outcome);
   if (effects.queued_messages && on_outbox_) on_outbox_();
   if (effects.scheduled_jobs && on_jobs_) on_jobs_();
 }
@@ -166,7 +171,8 @@ Reply Router::command_reply(const platform::Command& command,
         {}};
   const auto match = registry_.match(command.name, command.text);
   const std::string what = "/" + command.name;
-  if (!match.family)
+  if (!match.family) {
+    effects.handled.emplace_back("unknown", Outcome::refused);
     return run(
         command.origin, profile, what,
         [&](commands::Context& ctx) {
@@ -176,11 +182,14 @@ Reply Router::command_reply(const platform::Command& command,
                        {}};
         },
         effects);
-  return run(
+  }
+  bool not_permitted = false;
+  auto reply = run(
       command.origin, profile, what,
       [&](commands::Context& ctx) {
         if (!match.subcommand) return Reply{registry_.help(ctx.caller.kind, match.family->name), {}, {}};
         if (!commands::allows(match.subcommand->audience, ctx.caller.kind)) {
+          not_permitted = true;
           const auto attempted = registry_.slash(match.family->name) +
                                  (match.subcommand->path.empty() ? "" : " " + match.subcommand->path);
           spdlog::info("permission refused: {} for a {}", attempted, to_string(ctx.caller.kind));
@@ -189,6 +198,8 @@ Reply Router::command_reply(const platform::Command& command,
         return match.subcommand->handler(ctx, match.args);
       },
       effects);
+  effects.handled.emplace_back(match.family->name, not_permitted ? Outcome::refused : effects.outcome);
+  return reply;
 }
 
 Reply Router::action_reply(const platform::Action& action,
@@ -201,7 +212,8 @@ Reply Router::action_reply(const platform::Action& action,
         {},
         {}};
   const auto* spec = registry_.action(action.action_id);
-  return run(
+  bool not_permitted = false;
+  auto reply = run(
       action.origin, profile, "button " + action.action_id,
       [&](commands::Context& ctx) {
         if (!spec)
@@ -209,11 +221,16 @@ Reply Router::action_reply(const platform::Action& action,
                            " help` to see what you can do.",
                        {},
                        {}};
-        if (!commands::allows(spec->audience, ctx.caller.kind))
+        if (!commands::allows(spec->audience, ctx.caller.kind)) {
+          not_permitted = true;
           return not_allowed(registry_, ctx.caller, action.action_id);
+        }
         return spec->handler(ctx, commands::ActionInput{action.value, action.fields});
       },
       effects);
+  effects.handled.emplace_back(spec ? spec->action_id : "unknown",
+                               !spec || not_permitted ? Outcome::refused : effects.outcome);
+  return reply;
 }
 
 Message Router::home_reply(const platform::Origin& origin,

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/clock.hpp"
+#include "bot/metrics.hpp"
 #include "bot/platform/adapter.hpp"
 #include "commands/registry.hpp"
 #include "storage/database.hpp"
@@ -66,6 +67,10 @@ class Router final : public platform::Dispatcher {
   struct Effects {
     bool queued_messages = false;
     bool scheduled_jobs = false;
+    Outcome outcome = Outcome::ok;  // of the last item run
+    // Each item's registry name and outcome, counted in /metrics once the transaction committed.
+    // Names are the registry's own (or "unknown"), which outlive the transaction.
+    std::vector<std::pair<std::string_view, Outcome>> handled;
   };
   // One command inside the open transaction, under a savepoint.
   Reply run(const platform::Origin& origin, const std::optional<platform::UserProfile>& profile,

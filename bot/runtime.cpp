@@ -9,6 +9,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <iostream>
 
+#include "bot/http/health.hpp"
+#include "bot/http/server.hpp"
 #include "bot/outbox_sender.hpp"
 #include "bot/platform/console/console_adapter.hpp"
 #include "bot/platform/slack/slack_adapter.hpp"
@@ -64,6 +66,8 @@ struct Parts {
   std::unique_ptr<platform::Adapter> adapter;
   platform::ConsoleAdapter* console_adapter = nullptr;
   std::unique_ptr<OutboxSender> sender;
+  http::Routes routes;
+  std::unique_ptr<http::Server> listener;  // [http] listen; none when unset
 };
 
 // After each line, what that line queued is delivered; `:advance` steps the simulated clock from
@@ -121,9 +125,9 @@ void make_sender(Parts& t) {
                            : std::chrono::duration_cast<std::chrono::milliseconds>(
                                  settings.optional_duration("outbox.pace").value_or(std::chrono::seconds{0}));
   options.max_attempts = settings.integer("outbox.max_attempts");
-  t.sender =
-      std::make_unique<OutboxSender>(t.io.get_executor(), t.db, t.clock, *t.adapter,
-                                     delivery_policy(t.db, t.clock, t.registry, t.config.settings), options);
+  t.sender = std::make_unique<OutboxSender>(t.io.get_executor(), t.db, t.clock, *t.adapter,
+                                            delivery_policy(t.db, t.clock, t.registry, t.config.settings),
+                                            options, t.adapter->platform());
 }
 
 // Committed work wakes whoever acts on it; a newcomer's profile comes from the platform.
@@ -133,6 +137,21 @@ void wire(Parts& t) {
   t.scheduler.on_outbox_written([&t] { t.sender->wake(); });
   t.router.set_profile_lookup(
       [&t](std::string user_id) { return t.adapter->lookup_user(std::move(user_id)); });
+}
+
+// /healthz and /metrics on [http] listen. Binding now makes a taken address fail before Tend
+// connects anywhere.
+void make_listener(Parts& t) {
+  if (!t.config.http.enabled()) return;
+  http::add_health_routes(t.routes, {t.db, t.adapter->platform(), [&t] { return t.adapter->link_up(); }});
+  t.listener =
+      std::make_unique<http::Server>(t.io.get_executor(),
+                                     http::ServerOptions{.address = t.config.http.address,
+                                                         .port = t.config.http.port,
+                                                         .read_timeout = t.config.http.read_timeout,
+                                                         .max_connections = t.config.http.max_connections},
+                                     t.routes);
+  spdlog::info("HTTP listener on {}:{} (/healthz, /metrics)", t.config.http.address, t.listener->port());
 }
 
 // Serves until the adapter stops (end of input, a signal, a fatal platform error).
@@ -148,6 +167,7 @@ int run(Parts& t) {
   spdlog::info("Tend starting on {} with database {}", t.adapter->platform(), t.config.database.string());
   boost::asio::co_spawn(t.io, t.sender->run(), boost::asio::detached);
   boost::asio::co_spawn(t.io, t.scheduler.run(), boost::asio::detached);
+  if (t.listener) boost::asio::co_spawn(t.io, t.listener->run(), boost::asio::detached);
   boost::asio::co_spawn(
       t.io,
       [&]() -> boost::asio::awaitable<void> {
@@ -166,6 +186,7 @@ int run(Parts& t) {
         }
         t.sender->stop();
         t.scheduler.stop();
+        if (t.listener) t.listener->stop();
         signals.cancel();
       },
       boost::asio::detached);
@@ -187,6 +208,7 @@ int serve(Mode mode, const config::FileConfig& config, std::istream& in, std::os
   make_adapter(t, in, out);
   make_sender(t);
   wire(t);
+  make_listener(t);
   return run(t);
 }
 

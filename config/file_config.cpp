@@ -1,5 +1,7 @@
 #include "config/file_config.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -7,13 +9,14 @@
 #include <set>
 #include <sstream>
 
+#include "config/parse.hpp"
 #include "config/settings.hpp"
 
 namespace tend::config {
 namespace {
 
-const std::set<std::string, std::less<>> kTopLevel = {"platform", "admins",   "log_level", "storage",
-                                                      "slack",    "settings", "commands"};
+const std::set<std::string, std::less<>> kTopLevel = {"platform", "admins", "log_level", "storage",
+                                                      "slack",    "http",   "settings",  "commands"};
 const std::set<std::string, std::less<>> kCommandFamilies = {"checkin", "boundaries", "supervision",
                                                              "story",   "break",      "tend"};
 const std::set<std::string, std::less<>> kLogLevels = {"trace", "debug", "info", "warn", "error"};
@@ -55,6 +58,55 @@ void flatten_settings(const toml::table& table, const std::string& prefix,
   }
 }
 
+// "127.0.0.1:8080", "0.0.0.0:8080", "[::1]:8080": an IP address, not a host name, so that what
+// Tend listens on never depends on a resolver.
+void parse_listen(const std::string& text, HttpConfig& http) {
+  const auto bad = [&](const std::string& why) {
+    return ConfigError("http.listen", "http.listen: \"" + text + "\" is not valid (" + why +
+                                          "); expected an IP address and a port like \"127.0.0.1:8080\"");
+  };
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) throw bad("no port");
+  auto host = text.substr(0, colon);
+  const auto port_text = text.substr(colon + 1);
+  if (host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  else if (host.find_first_of("[]:") != std::string::npos)
+    throw bad("an IPv6 address goes in brackets, like [::1]:8080");
+  unsigned char parsed[sizeof(in6_addr)];
+  if (inet_pton(AF_INET, host.c_str(), parsed) != 1 && inet_pton(AF_INET6, host.c_str(), parsed) != 1)
+    throw bad("\"" + host + "\" is not an IP address");
+  if (port_text.empty() || port_text.size() > 5 ||
+      port_text.find_first_not_of("0123456789") != std::string::npos || std::stoi(port_text) > 65535)
+    throw bad("the port must be a number from 0 to 65535");
+  http.address = host;
+  http.port = static_cast<unsigned short>(std::stoi(port_text));
+}
+
+void read_http(const toml::table& table, HttpConfig& http) {
+  for (const auto& [k, node] : table)
+    if (k.str() != "listen" && k.str() != "read_timeout" && k.str() != "max_connections")
+      throw ConfigError("http." + std::string(k.str()),
+                        "unknown key http." + std::string(k.str()) + where(node) +
+                            "; expected listen, read_timeout or max_connections");
+  if (table.get("listen")) parse_listen(string_at(table, "listen", "http.listen", ""), http);
+  if (table.get("read_timeout")) {
+    const auto text = string_at(table, "read_timeout", "http.read_timeout", "");
+    try {
+      http.read_timeout = parse_duration(text);
+    } catch (const ParseError& e) {
+      throw ConfigError("http.read_timeout", "http.read_timeout: \"" + text + "\" is not valid; " + e.what());
+    }
+  }
+  if (const auto* node = table.get("max_connections")) {
+    const auto value = node->value<int64_t>();
+    if (!value || *value < 1 || *value > 10000)
+      throw ConfigError("http.max_connections",
+                        "http.max_connections" + where(*node) + ": expected a whole number from 1 to 10000");
+    http.max_connections = static_cast<int>(*value);
+  }
+}
+
 std::vector<std::string> split_ids(const std::string& text) {
   std::vector<std::string> out;
   std::stringstream in(text);
@@ -78,10 +130,11 @@ void read_file(const std::filesystem::path& path, FileConfig& config) {
   config.source = path;
   for (const auto& [k, node] : root)
     if (!kTopLevel.contains(k.str()))
-      throw ConfigError(std::string(k.str()), "unknown key \"" + std::string(k.str()) + "\"" + where(node) +
-                                                  " in " + path.string() +
-                                                  "; expected one of platform, admins, "
-                                                  "log_level, [storage], [slack], [settings], [commands]");
+      throw ConfigError(std::string(k.str()),
+                        "unknown key \"" + std::string(k.str()) + "\"" + where(node) + " in " +
+                            path.string() +
+                            "; expected one of platform, admins, "
+                            "log_level, [storage], [slack], [http], [settings], [commands]");
   config.platform = string_at(root, "platform", "platform", "auto");
   config.log_level = string_at(root, "log_level", "log_level", config.log_level);
   if (const auto* admins = root.get("admins")) {
@@ -118,6 +171,7 @@ void read_file(const std::filesystem::path& path, FileConfig& config) {
                 "; expected api_url (tokens come only from SLACK_APP_TOKEN and SLACK_BOT_TOKEN)");
     config.slack_api_url = string_at(*slack, "api_url", "slack.api_url", config.slack_api_url);
   }
+  if (const auto* http = section("http")) read_http(*http, config.http);
   if (const auto* settings = section("settings")) flatten_settings(*settings, "", config.settings);
   if (const auto* commands = section("commands")) {
     for (const auto& [k, node] : *commands) {

@@ -1,5 +1,6 @@
 #pragma once
 // The TOML config file and the environment. Secrets come only from the environment.
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -22,6 +23,16 @@ struct Secrets {
   std::string slack_bot_token;  // SLACK_BOT_TOKEN, xoxb-…
 };
 
+// [http]: the listener for /healthz, /metrics and the platforms' HTTP routes; off when no
+// `listen` is given.
+struct HttpConfig {
+  std::string address;                    // an IP address ("127.0.0.1", "::1"); empty: no listener
+  unsigned short port = 0;                // 0: any free port, logged at start
+  std::chrono::seconds read_timeout{10};  // a request must arrive whole within this
+  int max_connections = 64;
+  bool enabled() const { return !address.empty(); }
+};
+
 struct FileConfig {
   std::string platform = "console";  // resolved: "console" or "slack"
   std::filesystem::path database = "data/tend.db";
@@ -29,6 +40,7 @@ struct FileConfig {
   std::string synchronous = "normal";  // "normal" | "full"
   std::string log_level = "info";
   std::string slack_api_url = "https://slack.com/api/";
+  HttpConfig http;
   std::map<std::string, std::string, std::less<>> settings;       // normalised registry values
   std::map<std::string, std::string, std::less<>> command_names;  // canonical -> as typed
   Secrets secrets;

@@ -1,12 +1,16 @@
 #include "storage/database.hpp"
 
+#include <sqlite3.h>
 #include <chrono>
+
 #include <system_error>
 
 #include "storage/migrations.hpp"
 
 namespace tend::storage {
 namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
 
 SQLite::Database open_file(const std::filesystem::path& path) {
   if (path != ":memory:") {
@@ -35,7 +39,7 @@ int64_t unix_now() {
 Database::Database(const OpenOptions& options) : path_(options.path), db_(open_file(options.path)) {
   try {
     db_.exec("PRAGMA foreign_keys = ON");
-    db_.setBusyTimeout(5000);
+    db_.setBusyTimeout(kBusyTimeoutMs);
     if (path_ != ":memory:") {
       auto mode = db_.execAndGet("PRAGMA journal_mode = WAL").getString();
       if (mode != "wal") throw StorageError("the database " + path_.string() + " cannot use WAL mode");
@@ -57,6 +61,28 @@ SQLite::Statement& Database::statement(const std::string& sql) {
     slot->clearBindings();
   }
   return *slot;
+}
+
+std::optional<std::string> Database::write_problem(std::chrono::milliseconds wait) {
+  // Inside a transaction of Tend's own the write lock is held already.
+  if (sqlite3_get_autocommit(db_.getHandle()) == 0) return std::nullopt;
+  std::optional<std::string> problem;
+  db_.setBusyTimeout(static_cast<int>(wait.count()));
+  try {
+    db_.exec("BEGIN IMMEDIATE");
+    try {
+      db_.exec(
+          "INSERT INTO meta (key, value) VALUES ('health.write_probe', '') "
+          "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    } catch (const SQLite::Exception& e) {
+      problem = e.what();
+    }
+    db_.exec("ROLLBACK");
+  } catch (const SQLite::Exception& e) {
+    if (!problem) problem = e.what();
+  }
+  db_.setBusyTimeout(kBusyTimeoutMs);
+  return problem;
 }
 
 int Database::latest_schema_version() {

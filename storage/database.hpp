@@ -5,8 +5,10 @@
 #include <SQLiteCpp/Backup.h>
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -40,6 +42,11 @@ class Database {
 
   // SQLite's online backup into `target` (the running database stays usable).
   void backup_to(const std::filesystem::path& target);
+
+  // Why a write could not be made now (locked by another writer for longer than `wait`, read-only,
+  // unusable), or nothing when one could: a write transaction begins and writes a row, then rolls
+  // back, so nothing is kept. What /healthz reports; it never waits longer than `wait`.
+  std::optional<std::string> write_problem(std::chrono::milliseconds wait);
 
  private:
   void migrate();

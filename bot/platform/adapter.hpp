@@ -79,6 +79,9 @@ class Listener {
   virtual boost::asio::awaitable<void> run(Dispatcher&) = 0;
   // Stop reading, let in-flight work finish, close the connection properly.
   virtual void stop() = 0;
+  // Whether the link to the platform is up now (what /healthz reports); a platform without a
+  // link to lose (the console) is always up.
+  virtual bool link_up() const { return true; }
 };
 
 // The outbound half: what Tend says there, and who people are. The outbox sender needs only

@@ -32,6 +32,8 @@ class Driver {
 
   void feed(Event event);
   bool finished() const { return finished_; }
+  // Whether a socket is live (greeted, carrying work) now: the link state /healthz reports.
+  bool live() const { return core_.live().has_value(); }
   // Returns when the core has finished, throwing its Fatal message when there was one.
   boost::asio::awaitable<void> until_finished();
   // Waits `at_most`, less when the core finishes meanwhile (a stop during a pre-flight wait).

@@ -16,6 +16,7 @@
 
 #include "base/backoff.hpp"
 
+#include "bot/metrics.hpp"
 #include "bot/net/tls.hpp"
 
 namespace tend::slack {
@@ -230,6 +231,8 @@ asio::awaitable<void> SlackAdapter::connect(link::SocketId id) {
     connections_[id] = connection;
     link_.feed(link::Ready{id, std::nullopt,
                            std::to_string(std::get<Hello>(frame).num_connections) + " open at Slack"});
+    if (connected_before_) metrics().reconnected(platform());
+    connected_before_ = true;
   } catch (const std::exception& e) {
     if (connection) connection->abort();
     link_.feed(link::ConnectFailed{id, e.what()});
@@ -333,7 +336,7 @@ platform::Inbound router_part(const Envelope& envelope) {
 
 void SlackAdapter::receive(const std::shared_ptr<Connection>& connection, Envelope envelope) {
   ++connection->in_flight;
-  pending_.push_back({connection, std::move(envelope)});
+  pending_.push_back({connection, std::move(envelope), std::chrono::steady_clock::now()});
   if (handling_) return;
   handling_ = true;
   asio::co_spawn(executor_, handle_pending(), asio::detached);
@@ -354,7 +357,7 @@ asio::awaitable<void> SlackAdapter::handle_pending() {
     pending_.clear();
 
     std::vector<platform::Inbound> items;
-    for (const auto& [connection, envelope] : batch)
+    for (const auto& [connection, envelope, at] : batch)
       if (routed(envelope)) items.push_back(router_part(envelope));
     std::optional<std::vector<Reply>> replies;
     if (!items.empty()) {
@@ -367,17 +370,19 @@ asio::awaitable<void> SlackAdapter::handle_pending() {
       }
     }
     std::size_t next_reply = 0;
-    for (auto& [connection, envelope] : batch) {
+    for (auto& [connection, envelope, at] : batch) {
       std::optional<Reply> reply;
       if (routed(envelope) && replies) reply = (*replies)[next_reply++];
-      asio::co_spawn(executor_, respond(connection, std::move(envelope), std::move(reply)), asio::detached);
+      asio::co_spawn(executor_, respond(connection, std::move(envelope), std::move(reply), at),
+                     asio::detached);
     }
   }
   handling_ = false;
 }
 
 asio::awaitable<void> SlackAdapter::respond(std::shared_ptr<Connection> connection, Envelope envelope,
-                                            std::optional<Reply> reply) {
+                                            std::optional<Reply> reply,
+                                            std::chrono::steady_clock::time_point received_at) {
   std::optional<json> ack_payload;
   std::function<asio::awaitable<void>()> after_ack;
   // A routed envelope without a reply was not kept: no ack, so Slack delivers it again.
@@ -417,6 +422,7 @@ asio::awaitable<void> SlackAdapter::respond(std::shared_ptr<Connection> connecti
       spdlog::debug("Slack: acknowledged and ignored {}", ignored->what);
     }
     send_frame(connection, encode_ack(envelope.envelope_id, ack_payload));
+    metrics().ack_latency(platform(), std::chrono::steady_clock::now() - received_at);
   }
   --connection->in_flight;
   report_if_drained(connection);

@@ -55,6 +55,7 @@ class SlackAdapter final : public platform::Adapter, private link::SocketIo {
   boost::asio::awaitable<std::optional<platform::UserProfile>> lookup_user(std::string user_id) override {
     return delivery_.lookup_user(std::move(user_id));
   }
+  bool link_up() const override { return link_.live(); }
 
   class Connection;
 
@@ -76,7 +77,8 @@ class SlackAdapter final : public platform::Adapter, private link::SocketIo {
   void receive(const std::shared_ptr<Connection>& connection, Envelope envelope);
   boost::asio::awaitable<void> handle_pending();
   boost::asio::awaitable<void> respond(std::shared_ptr<Connection> connection, Envelope envelope,
-                                       std::optional<Reply> reply);
+                                       std::optional<Reply> reply,
+                                       std::chrono::steady_clock::time_point received_at);
   boost::asio::awaitable<void> answer(const std::string& user_id, const std::string& response_url,
                                       const Message& reply);
 
@@ -91,10 +93,12 @@ class SlackAdapter final : public platform::Adapter, private link::SocketIo {
   struct Received {
     std::shared_ptr<Connection> connection;
     Envelope envelope;
+    std::chrono::steady_clock::time_point at;  // for the ack latency metric
   };
   static constexpr std::size_t kMaxBatch = 256;
   std::vector<Received> pending_;
   bool handling_ = false;
+  bool connected_before_ = false;  // a connection after the first counts as a reconnect
 };
 
 }  // namespace tend::slack
