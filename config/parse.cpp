@@ -189,12 +189,10 @@ std::string format_working_days(WorkingDays days) {
     while (j + 1 < 7 && days.test(order[j + 1])) ++j;
     if (!out.empty()) out += ",";
     out += kShortDays[order[i]];
-    if (j > i) {
-      // Appended piece by piece, not as `"-" + std::string(day)`: that operator+ inlined at -O3
-      // makes GCC 12 (Debian 12's 12.2) report a bogus -Wrestrict overlap: GCC bug 105651.
-      out += j > i + 1 ? '-' : ',';
-      out += kShortDays[order[j]];
-    }
+    if (j > i + 1)
+      out += "-" + std::string(kShortDays[order[j]]);
+    else if (j == i + 1)
+      out += "," + std::string(kShortDays[order[j]]);
     i = j + 1;
   }
   return out;
