@@ -32,6 +32,11 @@ Reply not_allowed(const commands::Registry& registry, const storage::Person& cal
                {}};
 }
 
+std::string what_of(const platform::Inbound& item) {
+  if (const auto* command = std::get_if<platform::Command>(&item)) return "/" + command->name;
+  return "button " + std::get<platform::Action>(item).action_id;
+}
+
 }  // namespace
 
 Router::Router(storage::Database& db, const Clock& clock, const commands::Registry& registry,
@@ -105,38 +110,30 @@ void Router::announce(const Effects& effects) {
   if (effects.scheduled_jobs && on_jobs_) on_jobs_();
 }
 
-template <class F>
-Reply Router::alone(std::string_view what, F&& in_transaction) {
+Reply Router::handle_alone(const platform::Inbound& item,
+                           const std::optional<platform::UserProfile>& profile) {
   try {
-    Effects effects;
-    Reply reply;
-    {
-      storage::Transaction tx(db_);
-      reply = in_transaction(effects);
-      tx.commit();
-    }
-    announce(effects);
-    return reply;
+    return handle_together({item}, {profile}).front();
   } catch (const std::exception& e) {
-    return apology(what, e.what());
+    return apology(what_of(item), e.what());
   }
-}
-
-Reply Router::handle_command(const platform::Command& command,
-                             const std::optional<platform::UserProfile>& profile) {
-  return alone("/" + command.name,
-               [&](Effects& effects) { return command_reply(command, profile, effects); });
-}
-
-Reply Router::handle_action(const platform::Action& action,
-                            const std::optional<platform::UserProfile>& profile) {
-  return alone("button " + action.action_id,
-               [&](Effects& effects) { return action_reply(action, profile, effects); });
 }
 
 Message Router::handle_home(const platform::Origin& origin,
                             const std::optional<platform::UserProfile>& profile) {
-  return alone("home", [&](Effects& effects) { return home_reply(origin, profile, effects); });
+  try {
+    Effects effects;
+    Message home;
+    {
+      storage::Transaction tx(db_);
+      home = home_reply(origin, profile, effects);
+      tx.commit();
+    }
+    announce(effects);
+    return home;
+  } catch (const std::exception& e) {
+    return apology("home", e.what());
+  }
 }
 
 std::vector<Reply> Router::handle_together(
@@ -237,12 +234,12 @@ boost::asio::awaitable<std::optional<platform::UserProfile>> Router::profile_if_
 
 boost::asio::awaitable<Reply> Router::command(platform::Command command) {
   auto profile = co_await profile_if_new(command.origin);
-  co_return handle_command(command, profile);
+  co_return handle_alone(command, profile);
 }
 
 boost::asio::awaitable<Reply> Router::action(platform::Action action) {
   auto profile = co_await profile_if_new(action.origin);
-  co_return handle_action(action, profile);
+  co_return handle_alone(action, profile);
 }
 
 boost::asio::awaitable<Message> Router::home(platform::Origin origin) {

@@ -34,19 +34,28 @@ class Router final : public platform::Dispatcher {
   // Asked once, on first contact with a person, for their display name and time zone.
   void set_profile_lookup(ProfileLookup lookup) { lookup_ = std::move(lookup); }
 
+  // Commands and actions take one path, handle_together's: one that arrives alone (a line in the
+  // console) is a batch of one.
   boost::asio::awaitable<Reply> command(platform::Command command) override;
   boost::asio::awaitable<Reply> action(platform::Action action) override;
   boost::asio::awaitable<Message> home(platform::Origin origin) override;
   boost::asio::awaitable<std::vector<Reply>> together(std::vector<platform::Inbound> items) override;
 
-  // The same pipeline without the coroutine frame, for tests and the benchmark.
-  Reply handle_command(const platform::Command& command, const std::optional<platform::UserProfile>& = {});
-  Reply handle_action(const platform::Action& action, const std::optional<platform::UserProfile>& = {});
-  Message handle_home(const platform::Origin& origin, const std::optional<platform::UserProfile>& = {});
   // Several commands and actions in one transaction, each under its own savepoint: a reply per
   // item, in order. Throws only when the transaction itself fails (then nothing was kept).
   std::vector<Reply> handle_together(const std::vector<platform::Inbound>& items,
                                      const std::vector<std::optional<platform::UserProfile>>& profiles = {});
+  // A batch of one whose failed commit becomes an apology to the person: nobody delivers it again.
+  Reply handle_alone(const platform::Inbound& item, const std::optional<platform::UserProfile>& profile = {});
+  Reply handle_command(const platform::Command& command,
+                       const std::optional<platform::UserProfile>& profile = {}) {
+    return handle_alone(command, profile);
+  }
+  Reply handle_action(const platform::Action& action,
+                      const std::optional<platform::UserProfile>& profile = {}) {
+    return handle_alone(action, profile);
+  }
+  Message handle_home(const platform::Origin& origin, const std::optional<platform::UserProfile>& = {});
 
  private:
   using Body = std::function<Reply(commands::Context&)>;
@@ -64,9 +73,6 @@ class Router final : public platform::Dispatcher {
                      Effects& effects);
   Message home_reply(const platform::Origin& origin, const std::optional<platform::UserProfile>& profile,
                      Effects& effects);
-  // One command in a transaction of its own.
-  template <class F>
-  Reply alone(std::string_view what, F&& in_transaction);
   void announce(const Effects& effects);
   Reply apology(std::string_view what, const std::string& error);
   // The caller's person, created on first contact; `created` tells whether it was.

@@ -14,11 +14,10 @@
 #include "bot/platform/slack/slack_adapter.hpp"
 #include "bot/router.hpp"
 #include "bot/scheduler.hpp"
+#include "bot/simulated_time.hpp"
 #include "commands/families.hpp"
 #include "config/parse.hpp"
 #include "storage/inbound.hpp"
-#include "storage/jobs.hpp"
-#include "storage/outbox.hpp"
 
 namespace tend {
 namespace {
@@ -37,108 +36,115 @@ std::chrono::seconds stored_clock_offset(storage::Database& db) {
   return std::chrono::seconds{value ? std::stoll(*value) : 0};
 }
 
-}  // namespace
+// The parts of a running Tend, in the order they are built; each refers only to those above it.
+struct Parts {
+  Parts(Mode mode, const config::FileConfig& config)
+      : config(config),
+        console(mode == Mode::console || config.platform == "console"),
+        db({config.database, config.synchronous == "full"}),
+        registry(config.command_names),
+        console_clock(console ? stored_clock_offset(db) : std::chrono::seconds{0}),
+        clock(console ? static_cast<const Clock&>(console_clock) : system_clock),
+        router(db, clock, registry, {console ? "console" : config.platform, config.admins, config.settings}),
+        scheduler(io.get_executor(), db, clock, registry, config.settings) {
+    commands::add_all(registry);  // the router and the scheduler only keep a reference to it
+  }
 
-int serve(Mode mode, const config::FileConfig& config, std::istream& in, std::ostream& out) {
-  storage::Database db({config.database, config.synchronous == "full"});
-  commands::Registry registry(config.command_names);
-  commands::add_all(registry);
-
-  const bool console = mode == Mode::console || config.platform == "console";
-  boost::asio::io_context io(1);
-
-  OffsetClock console_clock(console ? stored_clock_offset(db) : std::chrono::seconds{0});
+  const config::FileConfig& config;
+  const bool console;
+  boost::asio::io_context io{1};
+  storage::Database db;
+  commands::Registry registry;
+  OffsetClock console_clock;
   SystemClock system_clock;
-  const Clock& clock = console ? static_cast<const Clock&>(console_clock) : system_clock;
-
-  Router router(db, clock, registry, {console ? "console" : config.platform, config.admins, config.settings});
-  const auto settings = global_settings(db, config.settings);
-
+  const Clock& clock;
+  Router router;
+  Scheduler scheduler;
   std::unique_ptr<platform::Adapter> adapter;
   platform::ConsoleAdapter* console_adapter = nullptr;
   std::unique_ptr<OutboxSender> sender;
-  Scheduler scheduler(io.get_executor(), db, clock, registry, config.settings);
-  {
-    storage::Transaction tx(db);
-    commands::Services services(db, clock, registry, config.settings);
-    commands::schedule_housekeeping(services);
+};
+
+// After each line, what that line queued is delivered; `:advance` steps the simulated clock from
+// one due job or message to the next, so each is delivered in order and at its own time.
+platform::ConsoleAdapter::Hooks console_hooks(Parts& t) {
+  platform::ConsoleAdapter::Hooks hooks;
+  hooks.settle = [&t]() -> boost::asio::awaitable<void> {
+    t.scheduler.run_due();
+    co_await t.sender->deliver_due();
+  };
+  hooks.advance = [&t, settle = hooks.settle](std::chrono::seconds by) -> boost::asio::awaitable<void> {
+    ClockSteps steps;
+    steps.stop_at_messages = true;
+    steps.move = [&t](std::chrono::seconds step) { t.console_clock.advance(step); };
+    steps.settle = settle;
+    steps.arrived = [&t] {
+      t.console_adapter->announce_time(config::format_local(
+          t.console_clock.now(), global_settings(t.db, t.config.settings).zone("timezone.default")));
+    };
+    co_await advance_through_due(t.db, t.console_clock, by, steps);
+    storage::Transaction tx(t.db);
+    storage::Meta(t.db).set(kClockOffsetKey, std::to_string(t.console_clock.offset().count()));
     tx.commit();
-  }
-  if (console) {
-    platform::ConsoleAdapter::Hooks hooks;
-    hooks.settle = [&]() -> boost::asio::awaitable<void> {
-      scheduler.run_due();
-      co_await sender->deliver_due();
-    };
-    // Moves the clock from one due job or message to the next, so what falls due is delivered
-    // in order and at its own time, as it would be had that time really passed.
-    hooks.advance = [&](std::chrono::seconds by) -> boost::asio::awaitable<void> {
-      const auto target = console_clock.now() + by;
-      for (;;) {
-        auto next_job = storage::Jobs(db).earliest();
-        auto next_message = storage::Outbox(db).earliest_pending();
-        std::optional<Instant> next;
-        for (auto candidate : {next_job, next_message})
-          if (candidate) next = next ? std::min(*next, *candidate) : *candidate;
-        if (!next || *next > target) break;
-        if (*next > console_clock.now()) {
-          console_clock.advance(*next - console_clock.now());
-          console_adapter->announce_time(config::format_local(
-              console_clock.now(), global_settings(db, config.settings).zone("timezone.default")));
-        }
-        scheduler.run_due();
-        co_await sender->deliver_due();
-      }
-      if (target > console_clock.now()) console_clock.advance(target - console_clock.now());
-      storage::Transaction tx(db);
-      storage::Meta(db).set(kClockOffsetKey, std::to_string(console_clock.offset().count()));
-      tx.commit();
-      scheduler.run_due();
-      co_await sender->deliver_due();
-    };
-    hooks.format_now = [&](Instant now) {
-      const auto* zone = global_settings(db, config.settings).zone("timezone.default");
-      return config::format_local(now, zone) + " " + std::string(zone->name());
-    };
-    const std::string first_person = config.admins.empty() ? "you" : config.admins.front();
-    auto made = std::make_unique<platform::ConsoleAdapter>(io.get_executor(), in, out, clock,
-                                                           std::move(hooks), first_person);
-    console_adapter = made.get();
-    adapter = std::move(made);
+  };
+  hooks.format_now = [&t](Instant now) {
+    const auto* zone = global_settings(t.db, t.config.settings).zone("timezone.default");
+    return config::format_local(now, zone) + " " + std::string(zone->name());
+  };
+  return hooks;
+}
+
+void make_adapter(Parts& t, std::istream& in, std::ostream& out) {
+  if (t.console) {
+    const std::string first_person = t.config.admins.empty() ? "you" : t.config.admins.front();
+    auto console = std::make_unique<platform::ConsoleAdapter>(t.io.get_executor(), in, out, t.clock,
+                                                              console_hooks(t), first_person);
+    t.console_adapter = console.get();
+    t.adapter = std::move(console);
   } else {
-    adapter = std::make_unique<slack::SlackAdapter>(
-        io.get_executor(), slack::SlackOptions{config.secrets.slack_app_token, config.secrets.slack_bot_token,
-                                               config.slack_api_url});
+    t.adapter = std::make_unique<slack::SlackAdapter>(
+        t.io.get_executor(), slack::SlackOptions{t.config.secrets.slack_app_token,
+                                                 t.config.secrets.slack_bot_token, t.config.slack_api_url});
   }
+}
 
-  OutboxOptions outbox_options;
-  outbox_options.pace =
-      console ? std::chrono::milliseconds{0}
-              : std::chrono::duration_cast<std::chrono::milliseconds>(
-                    settings.optional_duration("outbox.pace").value_or(std::chrono::seconds{0}));
-  outbox_options.max_attempts = settings.integer("outbox.max_attempts");
-  sender = std::make_unique<OutboxSender>(io.get_executor(), db, clock, *adapter, outbox_options);
-  router.on_outbox_written([&] { sender->wake(); });
-  router.on_jobs_scheduled([&] { scheduler.wake(); });
-  scheduler.on_outbox_written([&] { sender->wake(); });
-  router.set_profile_lookup([&](std::string user_id) { return adapter->lookup_user(std::move(user_id)); });
+void make_sender(Parts& t) {
+  const auto settings = global_settings(t.db, t.config.settings);
+  OutboxOptions options;
+  options.pace = t.console ? std::chrono::milliseconds{0}
+                           : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 settings.optional_duration("outbox.pace").value_or(std::chrono::seconds{0}));
+  options.max_attempts = settings.integer("outbox.max_attempts");
+  t.sender = std::make_unique<OutboxSender>(t.io.get_executor(), t.db, t.clock, *t.adapter, options);
+}
 
+// Committed work wakes whoever acts on it; a newcomer's profile comes from the platform.
+void wire(Parts& t) {
+  t.router.on_outbox_written([&t] { t.sender->wake(); });
+  t.router.on_jobs_scheduled([&t] { t.scheduler.wake(); });
+  t.scheduler.on_outbox_written([&t] { t.sender->wake(); });
+  t.router.set_profile_lookup(
+      [&t](std::string user_id) { return t.adapter->lookup_user(std::move(user_id)); });
+}
+
+// Serves until the adapter stops (end of input, a signal, a fatal platform error).
+int run(Parts& t) {
   int exit_code = 0;
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+  boost::asio::signal_set signals(t.io, SIGINT, SIGTERM);
+  signals.async_wait([&t](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     spdlog::info("signal {} received: finishing in-flight work and stopping", signal);
-    adapter->stop();
+    t.adapter->stop();
   });
 
-  spdlog::info("Tend starting on {} with database {}", adapter->platform(), config.database.string());
-  boost::asio::co_spawn(io, sender->run(), boost::asio::detached);
-  boost::asio::co_spawn(io, scheduler.run(), boost::asio::detached);
+  spdlog::info("Tend starting on {} with database {}", t.adapter->platform(), t.config.database.string());
+  boost::asio::co_spawn(t.io, t.sender->run(), boost::asio::detached);
+  boost::asio::co_spawn(t.io, t.scheduler.run(), boost::asio::detached);
   boost::asio::co_spawn(
-      io,
+      t.io,
       [&]() -> boost::asio::awaitable<void> {
         try {
-          co_await adapter->run(router);
+          co_await t.adapter->run(t.router);
         } catch (const std::exception& e) {
           spdlog::error("{}", e.what());
           exit_code = 1;
@@ -146,18 +152,34 @@ int serve(Mode mode, const config::FileConfig& config, std::istream& in, std::os
         // Deliver what is already due before going, so nothing queued by the last command waits
         // for the next start.
         try {
-          co_await sender->deliver_due();
+          co_await t.sender->deliver_due();
         } catch (const std::exception& e) {
           spdlog::warn("final outbox pass failed; undelivered messages stay queued: {}", e.what());
         }
-        sender->stop();
-        scheduler.stop();
+        t.sender->stop();
+        t.scheduler.stop();
         signals.cancel();
       },
       boost::asio::detached);
-  io.run();
+  t.io.run();
   spdlog::info("Tend stopped");
   return exit_code;
+}
+
+}  // namespace
+
+int serve(Mode mode, const config::FileConfig& config, std::istream& in, std::ostream& out) {
+  Parts t(mode, config);
+  {
+    storage::Transaction tx(t.db);
+    commands::Services services(t.db, t.clock, t.registry, config.settings);
+    commands::schedule_housekeeping(services);
+    tx.commit();
+  }
+  make_adapter(t, in, out);
+  make_sender(t);
+  wire(t);
+  return run(t);
 }
 
 }  // namespace tend

@@ -47,8 +47,9 @@ nlohmann::json export_of(Services& s, const storage::Person& p) {
 
 Reply my_data(Context& ctx, std::string_view) {
   const auto data = export_of(ctx, ctx.caller).dump(2);
-  ctx.send(ctx.caller, Message{"Everything Tend holds about you, as JSON:\n```\n" + data + "\n```", {}, {}},
-           "mydata:" + std::to_string(ctx.caller.id) + ":" + std::to_string(storage::unix_seconds(ctx.now())));
+  ctx.send(
+      ctx.caller, Message{"Everything Tend holds about you, as JSON:\n```\n" + data + "\n```", {}, {}},
+      "mydata:" + std::to_string(ctx.caller.id) + ":" + std::to_string(storage::unix_seconds(ctx.now())));
   ctx.audit("mydata.export", ctx.caller.id, "");
   return Reply{"I've sent you everything Tend holds about you as a direct message.", {}, {}};
 }
@@ -72,14 +73,14 @@ Reply forget_confirmed(Context& ctx, const ActionInput& input) {
     if (std::string(sql).find("?2") != std::string::npos) q.bind(2, id);
     return q.exec();
   };
-  // Jobs and messages about or to this person first; then the person (the rest cascades).
+  // Jobs about this person first; then their settings, the audit's details, and the person (whose
+  // check-ins, stories, bookings and messages cascade).
   exec(
       "DELETE FROM jobs WHERE json_extract(payload, '$.person') = ?1 OR json_extract(payload, '$.story') IN "
       "(SELECT id FROM stories WHERE volunteer_id = ?2)");
-  exec("DELETE FROM outbox WHERE person_id = ? AND status = 'pending'");
-  exec("DELETE FROM settings WHERE person_id = ?");
-  exec("UPDATE audit SET detail = '', old_value = '', new_value = '' WHERE subject_id = ?1 OR actor_id = ?2");
-  exec("DELETE FROM people WHERE id = ?");
+  storage::SettingsStore(ctx.db).forget(id);
+  storage::Audit(ctx.db).redact_about(id);
+  storage::People(ctx.db).forget(id);
   ctx.audit("forget", id, "");
   return Reply{
       "Done. Everything Tend held about you has been deleted. What remains is the audit log's record "
@@ -93,13 +94,8 @@ JobOutcome retention(Services& s, const storage::Job&) {
   const auto next = s.now() + std::chrono::days(1);
   storage::Inbound(s.db).forget_before(s.now() - std::chrono::days(7));
   if (auto keep = s.global_settings().optional_duration("privacy.note_retention")) {
-    SQLite::Statement q(s.db.sql(), "UPDATE checkins SET note = NULL WHERE note IS NOT NULL AND at < ?");
-    q.bind(1, storage::unix_seconds(s.now() - *keep));
-    q.exec();
-    SQLite::Statement n(s.db.sql(),
-                        "UPDATE supervision_bookings SET note = NULL WHERE note IS NOT NULL AND done_at < ?");
-    n.bind(1, storage::unix_seconds(s.now() - *keep));
-    n.exec();
+    storage::Checkins(s.db).clear_notes_before(s.now() - *keep);
+    storage::Supervision(s.db).clear_notes_before(s.now() - *keep);
   }
   return JobOutcome::again_at(next);
 }

@@ -212,10 +212,9 @@ JobOutcome volunteer_followup(Services& s, const storage::Job& job) {
 
 std::string boundaries_of(Services& s, const storage::Person& volunteer) {
   if (!volunteer.role_id) return "";
-  auto& q = s.db.statement("SELECT name, boundaries FROM roles WHERE id = ?");
-  q.bind(1, *volunteer.role_id);
-  if (!q.executeStep() || q.getColumn(1).getString().empty()) return "";
-  return "\n\n*Your role's boundaries (" + q.getColumn(0).getString() + ")*\n" + q.getColumn(1).getString();
+  const auto role = storage::Roles(s.db).by_id(*volunteer.role_id);
+  if (!role || role->boundaries.empty()) return "";
+  return "\n\n*Your role's boundaries (" + role->name + ")*\n" + role->boundaries;
 }
 
 JobOutcome prepare(Services& s, const storage::Job& job) {

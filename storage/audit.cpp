@@ -36,7 +36,7 @@ std::vector<AuditEntry> Audit::latest(int limit) {
   while (s.executeStep()) {
     AuditEntry e;
     e.id = s.getColumn(0).getInt64();
-    e.at = Instant{std::chrono::seconds{s.getColumn(1).getInt64()}};
+    e.at = from_unix_seconds(s.getColumn(1).getInt64());
     if (!s.getColumn(2).isNull()) e.actor_id = s.getColumn(2).getInt64();
     e.action = s.getColumn(3).getString();
     if (!s.getColumn(4).isNull()) e.subject_id = s.getColumn(4).getInt64();
@@ -46,6 +46,13 @@ std::vector<AuditEntry> Audit::latest(int limit) {
     out.push_back(std::move(e));
   }
   return out;
+}
+
+void Audit::redact_about(int64_t person_id) {
+  auto& s = db_.statement(
+      "UPDATE audit SET detail = '', old_value = '', new_value = '' WHERE subject_id = ?1 OR actor_id = ?1");
+  s.bind(1, person_id);
+  s.exec();
 }
 
 }  // namespace tend::storage

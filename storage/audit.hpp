@@ -25,6 +25,9 @@ class Audit {
   explicit Audit(Database& db) : db_(db) {}
   void record(const AuditEntry& entry);
   std::vector<AuditEntry> latest(int limit);
+  // Keeps the record that changes by or about the person happened (when, what kind), without
+  // their details or values: what /tend forget leaves behind.
+  void redact_about(int64_t person_id);
 
  private:
   Database& db_;

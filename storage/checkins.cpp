@@ -37,10 +37,18 @@ std::vector<Checkin> Checkins::latest(int64_t person_id, int limit) {
     c.note = s.getColumn(3).getString();
     c.is_private = s.getColumn(4).getInt() != 0;
     c.asked_for_support = s.getColumn(5).getInt() != 0;
-    c.at = Instant{std::chrono::seconds{s.getColumn(6).getInt64()}};
+    c.at = from_unix_seconds(s.getColumn(6).getInt64());
     out.push_back(std::move(c));
   }
   return out;
+}
+
+void Checkins::clear_notes_before(Instant cutoff) {
+  // `note IS NOT NULL` lets SQLite use the partial index on the time of check-ins still holding a
+  // note, so the daily pass reads only what it clears.
+  auto& s = db_.statement("UPDATE checkins SET note = NULL WHERE note IS NOT NULL AND at < ?");
+  s.bind(1, unix_seconds(cutoff));
+  s.exec();
 }
 
 }  // namespace tend::storage

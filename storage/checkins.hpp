@@ -24,6 +24,8 @@ class Checkins {
   int64_t add(const Checkin& checkin);
   // Newest first.
   std::vector<Checkin> latest(int64_t person_id, int limit);
+  // Removes the notes of check-ins made before `cutoff`, keeping their scores (note retention).
+  void clear_notes_before(Instant cutoff);
 
  private:
   Database& db_;

@@ -162,6 +162,12 @@ INSERT INTO roles (name, boundaries, updated_at) VALUES ('peer supporter', '*You
 *Your own story.* It is always fine to decline to share your story, or parts of it, with anyone, at any time, even if you have shared it before. Sharing in public can bring up strong feelings hours or days later: talk to your supervisor before and after.
 *Looking after yourself.* It is okay to say no. Ask for support early, use `/checkin` to say how you are, and take a break (`/break`) when you need one.', 0);
 )sql"},
+    {4, "notes by age, for the retention pass", R"sql(
+-- privacy.note_retention clears notes older than a cutoff every day. Partial indexes on the time of
+-- rows that still hold a note: the pass reads only what it clears, and cleared rows leave the index.
+CREATE INDEX checkins_noted_at ON checkins(at) WHERE note IS NOT NULL;
+CREATE INDEX supervision_bookings_noted_done_at ON supervision_bookings(done_at) WHERE note IS NOT NULL;
+)sql"},
 };
 
 }  // namespace

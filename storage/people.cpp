@@ -18,9 +18,9 @@ Person read(SQLite::Statement& s) {
   p.kind = parse_kind(s.getColumn(5).getString()).value_or(Kind::volunteer);
   if (!s.getColumn(6).isNull()) p.supervisor_id = s.getColumn(6).getInt64();
   if (!s.getColumn(7).isNull()) p.role_id = s.getColumn(7).getInt64();
-  if (!s.getColumn(8).isNull()) p.on_break_until = Instant{std::chrono::seconds{s.getColumn(8).getInt64()}};
+  if (!s.getColumn(8).isNull()) p.on_break_until = from_unix_seconds(s.getColumn(8).getInt64());
   p.break_note = s.getColumn(9).getString();
-  p.created_at = Instant{std::chrono::seconds{s.getColumn(10).getInt64()}};
+  p.created_at = from_unix_seconds(s.getColumn(10).getInt64());
   return p;
 }
 
@@ -131,6 +131,12 @@ std::vector<Person> People::of_kind(Kind kind) {
   auto& s = db_.statement(select("kind = ? ORDER BY display_name COLLATE NOCASE"));
   s.bind(1, std::string(to_string(kind)));
   return all(s);
+}
+
+void People::forget(int64_t id) {
+  auto& s = db_.statement("DELETE FROM people WHERE id = ?");
+  s.bind(1, id);
+  s.exec();
 }
 
 }  // namespace tend::storage

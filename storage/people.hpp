@@ -45,6 +45,10 @@ class People {
   void set_profile(int64_t id, std::string_view display_name, std::string_view zone);
   std::vector<Person> supervised_by(int64_t staff_id);
   std::vector<Person> of_kind(Kind kind);
+  // Deletes the person; what is theirs (check-ins, stories, bookings, nudges, outbox rows)
+  // goes with them by cascade. Settings and the audit log are not theirs to cascade: see
+  // SettingsStore::forget and Audit::redact_about.
+  void forget(int64_t id);
 
  private:
   Database& db_;

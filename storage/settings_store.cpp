@@ -30,4 +30,11 @@ void SettingsStore::set(int64_t person_id, const std::string& key, const std::st
   s.exec();
 }
 
+void SettingsStore::forget(int64_t person_id) {
+  if (person_id == global) return;
+  auto& s = db_.statement("DELETE FROM settings WHERE person_id = ?");
+  s.bind(1, person_id);
+  s.exec();
+}
+
 }  // namespace tend::storage

@@ -20,6 +20,8 @@ class SettingsStore {
   SettingValues values(int64_t person_id);
   std::optional<std::string> value(int64_t person_id, const std::string& key);
   void set(int64_t person_id, const std::string& key, const std::string& value, Instant now);
+  // Deletes a person's own settings (never the global ones).
+  void forget(int64_t person_id);
 
  private:
   Database& db_;

@@ -146,4 +146,11 @@ void Supervision::done(int64_t booking_id, Instant at, const std::string& note) 
   s.exec();
 }
 
+void Supervision::clear_notes_before(Instant cutoff) {
+  auto& s =
+      db_.statement("UPDATE supervision_bookings SET note = NULL WHERE note IS NOT NULL AND done_at < ?");
+  s.bind(1, unix_seconds(cutoff));
+  s.exec();
+}
+
 }  // namespace tend::storage

@@ -53,6 +53,8 @@ class Supervision {
   std::optional<Instant> last_done(int64_t volunteer_id);
   void cancel(int64_t booking_id);
   void done(int64_t booking_id, Instant at, const std::string& note);
+  // Removes staff's notes on sessions done before `cutoff` (note retention).
+  void clear_notes_before(Instant cutoff);
 
  private:
   std::vector<Booking> bookings(const std::string& where, int64_t id, std::optional<Instant> after);

@@ -1,16 +1,21 @@
 #pragma once
 // A whole Tend in one process for tests: real SQLite (in memory), the real registry, router and
 // scheduler, and a clock that only moves when the test says. People talk to it by typing
-// commands and pressing buttons; what Tend sends is read back from the outbox.
+// commands and pressing buttons, which reach the router the way Slack's do (a batch of one);
+// what Tend sends is read back from the outbox.
 #include <date/tz.h>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "bot/router.hpp"
 #include "bot/scheduler.hpp"
+#include "bot/simulated_time.hpp"
 #include "commands/families.hpp"
 #include "config/parse.hpp"
 #include "storage/jobs.hpp"
@@ -54,10 +59,21 @@ class TestWorkspace {
     const auto space = line.find(' ');
     const auto name = line.substr(1, space == std::string::npos ? std::string::npos : space - 1);
     const auto text = space == std::string::npos ? std::string() : line.substr(space + 1);
-    return router->handle_command({{who, who, "", std::move(delivery_ids)}, name, text});
+    return alone(platform::Command{{who, who, "", std::move(delivery_ids)}, name, text});
   }
   Reply press(const std::string& who, const Button& b) {
-    return router->handle_action({{who, who, "", {}}, b.action_id, b.value, {}});
+    return alone(platform::Action{{who, who, "", {}}, b.action_id, b.value, {}});
+  }
+  // Runs `task` on this workspace's io_context to its end (and no longer: a test may have other
+  // work waiting there).
+  template <class T>
+  T run(boost::asio::awaitable<T> task) {
+    auto result = boost::asio::co_spawn(io, std::move(task), boost::asio::use_future);
+    while (result.wait_for(std::chrono::seconds{0}) != std::future_status::ready) {
+      io.restart();
+      io.run_one();
+    }
+    return result.get();
   }
   // ada makes sam staff and sam the supervisor of bo.
   void set_up_team() {
@@ -66,16 +82,15 @@ class TestWorkspace {
     say("ada", "/tend admin person @sam staff");
     say("ada", "/tend admin supervisor @bo @sam");
   }
-  // Moves time job by job, as the running scheduler would.
+  // Moves time job by job, as the running scheduler would; messages stay queued for the test.
   void advance(std::chrono::seconds by) {
-    const auto target = clock.now() + by;
-    while (auto next = storage::Jobs(db).earliest()) {
-      if (*next > target) break;
-      if (*next > clock.now()) clock.set(*next);
+    ClockSteps steps;
+    steps.move = [this](std::chrono::seconds step) { clock.advance(step); };
+    steps.settle = [this]() -> boost::asio::awaitable<void> {
       scheduler->run_due();
-    }
-    clock.set(target);
-    scheduler->run_due();
+      co_return;
+    };
+    run(advance_through_due(db, clock, by, steps));
   }
   const storage::SettingValues& file_settings() const { return file_settings_; }
   storage::Person person(const std::string& id) { return *storage::People(db).by_platform_id("console", id); }
@@ -90,6 +105,12 @@ class TestWorkspace {
   }
 
  private:
+  Reply alone(platform::Inbound item) {
+    std::vector<platform::Inbound> batch;
+    batch.push_back(std::move(item));
+    return run(router->together(std::move(batch))).front();
+  }
+
   storage::SettingValues file_settings_;
 };
 
