@@ -5,7 +5,7 @@ FROM debian:bookworm AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       g++ cmake ninja-build pkg-config libboost1.81-dev libssl-dev nlohmann-json3-dev libsqlite3-dev \
       libsqlitecpp-dev libhowardhinnant-date-dev libspdlog-dev libcli11-dev libtomlplusplus-dev \
-      ca-certificates tzdata \
+      libedit-dev ca-certificates tzdata \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -14,11 +14,11 @@ RUN cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TEST
     && strip build-release/bot/tend
 
 # Run stage: only the shared libraries the binary links (`ldd tend`: OpenSSL, SQLite, date's tz,
-# spdlog, fmt, toml++; libstdc++ and libgcc are in the base image), the CAs and the time zones it
+# spdlog, fmt, toml++, libedit; libstdc++ and libgcc are in the base image), the CAs and the time zones it
 # reads, a non-root user, the database on a volume.
 FROM debian:bookworm-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libssl3 libsqlite3-0 libdate-tz3 libspdlog1.10 libfmt9 libtomlplusplus3 \
+      libssl3 libsqlite3-0 libdate-tz3 libspdlog1.10 libfmt9 libtomlplusplus3 libedit2 \
       ca-certificates tzdata \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --no-log-init --create-home --home-dir /home/tend tend \

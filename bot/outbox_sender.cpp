@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <random>
 
+#include "base/backoff.hpp"
 #include "storage/outbox.hpp"
 #include "storage/people.hpp"
 
@@ -16,11 +16,10 @@ namespace {
 constexpr int kBatch = 200;
 const std::string kDeadLetterPrefix = "dead-letter:";
 
+// A message that failed for a while waits 5 s, 10 s, 20 s… up to an hour, jittered.
 std::chrono::seconds backoff(int attempts) {
-  static std::mt19937 rng{std::random_device{}()};
-  const auto base = std::min<int64_t>(3600, int64_t{5} << std::min(attempts, 10));
-  std::uniform_int_distribution<int64_t> jitter(0, base / 4);
-  return std::chrono::seconds{base + jitter(rng)};
+  constexpr Backoff kRetry{std::chrono::seconds(5), std::chrono::hours(1)};
+  return std::chrono::ceil<std::chrono::seconds>(kRetry.delay(attempts));
 }
 
 platform::Recipient to_platform(const storage::OutboxRecipient& r) {
@@ -32,7 +31,7 @@ platform::Recipient to_platform(const storage::OutboxRecipient& r) {
 }  // namespace
 
 OutboxSender::OutboxSender(boost::asio::any_io_executor executor, storage::Database& db, const Clock& clock,
-                           platform::Adapter& adapter, OutboxOptions options)
+                           platform::Delivery& adapter, OutboxOptions options)
     : timer_(executor), db_(db), clock_(clock), adapter_(adapter), options_(options) {}
 
 void OutboxSender::wake() {

@@ -24,7 +24,7 @@ struct OutboxOptions {
 class OutboxSender {
  public:
   OutboxSender(boost::asio::any_io_executor executor, storage::Database& db, const Clock& clock,
-               platform::Adapter& adapter, OutboxOptions options);
+               platform::Delivery& adapter, OutboxOptions options);
 
   // Rows were committed: look again now instead of at the next planned time.
   void wake();
@@ -42,7 +42,7 @@ class OutboxSender {
   boost::asio::steady_timer timer_;
   storage::Database& db_;
   const Clock& clock_;
-  platform::Adapter& adapter_;
+  platform::Delivery& adapter_;
   OutboxOptions options_;
   // On the Clock's time line, so tests and the console's simulated clock drive pacing too.
   std::map<std::string, std::chrono::system_clock::time_point> channel_free_at_;

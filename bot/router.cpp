@@ -87,6 +87,7 @@ Reply Router::run(const platform::Origin& origin, const std::optional<platform::
     bool created = false;
     commands::Context ctx(db_, clock_, person_for(origin, profile, created), registry_,
                           options_.file_settings);
+    ctx.mentions_name_the_id = options_.mentions_name_the_id;
     if (created) commands::start_routines(ctx, ctx.caller);
     Reply reply;
     try {

@@ -17,6 +17,9 @@ struct RouterOptions {
   std::string platform;             // the people table's platform for everyone this router meets
   std::vector<std::string> admins;  // platform user ids that are always admins (config, TEND_ADMINS)
   storage::SettingValues file_settings;
+  // The platform's user ids are the names people type (the console): a plain @name that Tend has
+  // not met names a user all the same, and is created like a platform-escaped mention.
+  bool mentions_name_the_id = false;
 };
 
 class Router final : public platform::Dispatcher {

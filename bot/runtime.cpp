@@ -45,7 +45,8 @@ struct Parts {
         registry(config.command_names),
         console_clock(console ? stored_clock_offset(db) : std::chrono::seconds{0}),
         clock(console ? static_cast<const Clock&>(console_clock) : system_clock),
-        router(db, clock, registry, {console ? "console" : config.platform, config.admins, config.settings}),
+        router(db, clock, registry,
+               {console ? "console" : config.platform, config.admins, config.settings, console}),
         scheduler(io.get_executor(), db, clock, registry, config.settings) {
     commands::add_all(registry);  // the router and the scheduler only keep a reference to it
   }
@@ -96,9 +97,14 @@ platform::ConsoleAdapter::Hooks console_hooks(Parts& t) {
 
 void make_adapter(Parts& t, std::istream& in, std::ostream& out) {
   if (t.console) {
-    const std::string first_person = t.config.admins.empty() ? "you" : t.config.admins.front();
+    platform::ConsoleAdapter::Options options;
+    options.first_person = t.config.admins.empty() ? "you" : t.config.admins.front();
+    // Beside the database, so each workspace tried in the console keeps its own history.
+    options.history_file = t.config.database.parent_path() / "console_history";
+    for (const auto& family : t.registry.families())
+      options.commands.push_back(t.registry.slash(family.name));
     auto console = std::make_unique<platform::ConsoleAdapter>(t.io.get_executor(), in, out, t.clock,
-                                                              console_hooks(t), first_person);
+                                                              console_hooks(t), std::move(options));
     t.console_adapter = console.get();
     t.adapter = std::move(console);
   } else {

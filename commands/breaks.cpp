@@ -41,7 +41,7 @@ Reply take_break(Context& ctx, std::string_view args) {
       note = std::string(trim(when.rest));
     } catch (const config::ParseError& e) {
       throw UserError(std::string("Until when? ") + e.what() + ". For example `" + ctx.slash("break") +
-                      " until 2026-12-01` or `" + ctx.slash("break") + " until mon`.");
+                      " until next mon` or `" + ctx.slash("break") + " until 3 Dec`.");
     }
     if (*until <= ctx.now()) throw UserError("That date has passed; pick a day in the future.");
   }

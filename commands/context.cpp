@@ -94,6 +94,11 @@ storage::Person Context::resolve_person(std::string_view token) {
   auto mention = parse_mention(token);
   if (!mention) throw UserError("\"" + std::string(token) + "\" is not a person: mention them like @name.");
   storage::People people(db);
+  if (mention->user_id.empty() && mentions_name_the_id) {
+    if (auto p = people.by_platform_id(caller.platform, mention->name)) return *p;
+    if (auto p = people.by_name(caller.platform, mention->name)) return *p;
+    mention->user_id = mention->name;
+  }
   if (!mention->user_id.empty()) {
     if (auto p = people.by_platform_id(caller.platform, mention->user_id)) return *p;
     auto created = people.create(caller.platform, mention->user_id, mention->name, now());

@@ -73,10 +73,13 @@ class Context : public Services {
           const storage::SettingValues& file_settings);
 
   storage::Person caller;
+  // Set by the router for a platform whose user ids are the names people type (the console).
+  bool mentions_name_the_id = false;
 
   const config::Settings& settings() const { return settings_; }
   // `<@U123>`, `<@U123|name>` or `@name`; a Slack-escaped mention of someone Tend has not met
-  // creates them (the platform vouches for the id), a plain @name must be known.
+  // creates them (the platform vouches for the id). A plain @name must be known, unless
+  // mentions_name_the_id: then the name is the id, and an unknown one is created too.
   storage::Person resolve_person(std::string_view mention);
   // An audit row with the caller as the actor.
   void audit(std::string_view action, std::optional<int64_t> subject, std::string_view detail,

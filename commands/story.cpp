@@ -60,11 +60,12 @@ Reply log_story(Context& ctx, std::string_view args) {
   const auto* zone = ctx.zone_of(ctx.caller);
   config::WhenPrefix when;
   try {
-    when = config::parse_when_prefix(args, zone, ctx.now());
+    // A story may be past or planned: "3 Dec" is the nearest 3 December.
+    when = config::parse_when_prefix(args, zone, ctx.now(), config::YearlessDate::nearest);
   } catch (const config::ParseError& e) {
     throw UserError(std::string("When was it? ") + e.what() + ". For example `" + ctx.slash("story") +
-                    " yesterday 14:00 funders' lunch` or `" + ctx.slash("story") +
-                    " 2026-12-03 conference talk`.");
+                    " yesterday 3pm funders' lunch` or `" + ctx.slash("story") +
+                    " next fri 14:00 conference talk`.");
   }
   const auto what = std::string(trim(when.rest));
   if (what.empty())
@@ -257,17 +258,17 @@ JobOutcome reminder(Services& s, const storage::Job& job) {
 }  // namespace
 
 void add_story(Registry& registry) {
-  registry.add(Family{
-      "story",
-      "after telling your story in public, someone checks in with you",
-      {
-          {"", "[@volunteer] <when> <what…>",
-           "log a story-sharing event, past or future (when: now, today, yesterday, tomorrow, a weekday or "
-           "YYYY-MM-DD, then HH:MM)",
-           anyone, log_story},
-          {"list", "[@volunteer]", "stories logged", anyone, list_stories},
-          {"cancel", "<id>", "cancel a story and its reminders", anyone, cancel_story},
-      }});
+  registry.add(
+      Family{"story",
+             "after telling your story in public, someone checks in with you",
+             {
+                 {"", "[@volunteer] <when> <what…>",
+                  "log a story-sharing event, past or future (when: yesterday, next fri, 3 days ago, 3 Dec, "
+                  "2026-12-03…, then 14:00 or 3pm)",
+                  anyone, log_story},
+                 {"list", "[@volunteer]", "stories logged", anyone, list_stories},
+                 {"cancel", "<id>", "cancel a story and its reminders", anyone, cancel_story},
+             }});
   registry.add(JobSpec{"story.followup", followup});
   registry.add(JobSpec{"story.volunteer", volunteer_followup});
   registry.add(JobSpec{"story.prepare", prepare});

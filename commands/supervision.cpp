@@ -113,7 +113,7 @@ Reply offer(Context& ctx, std::string_view args) {
   } catch (const config::ParseError& e) {
     throw UserError(std::string(e.what()) + ". Usage: " + usage + ".");
   }
-  if (!when.when.time) throw UserError("Please give a start time, HH:MM. Usage: " + usage + ".");
+  if (!when.when.time) throw UserError("Please give a start time, such as 14:00 or 2pm. Usage: " + usage + ".");
   auto rest = words(when.rest);
   int minutes = 60, weeks = 1;
   std::size_t i = 0;

@@ -223,47 +223,261 @@ Instant local_to_instant(date::local_seconds local, const date::time_zone* zone)
   return with_first_offset;
 }
 
-WhenPrefix parse_when_prefix(std::string_view text, const date::time_zone* zone, Instant now) {
-  const char* expected =
-      "expected now, today, yesterday, tomorrow, a weekday or a date YYYY-MM-DD, optionally with HH:MM";
-  auto t = trim(text);
-  const auto end = t.find_first_of(" \t\n");
-  const auto word = lower(t.substr(0, end));
-  auto rest = end == std::string_view::npos ? std::string_view{} : trim(t.substr(end));
+namespace {
+
+constexpr const char* kWhenExpected =
+    "I read dates like today, tomorrow, yesterday, fri, next fri, last tue, in 3 days, 3 days ago, "
+    "3 Dec, Dec 3 or 2026-12-03, each with an optional time like 14:00, 3pm, 3:30pm or 15.30 "
+    "(for example: next fri 3pm)";
+
+constexpr std::array<std::string_view, 12> kMonths = {"jan", "feb", "mar", "apr", "may", "jun",
+                                                      "jul", "aug", "sep", "oct", "nov", "dec"};
+constexpr std::array<std::string_view, 12> kLongMonths = {"january",   "february", "march",    "april",
+                                                          "may",       "june",     "july",     "august",
+                                                          "september", "october",  "november", "december"};
+constexpr int kLongestRelativeDays = 3653;
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+std::optional<unsigned> month_index(std::string_view word) {
+  auto w = lower(word);
+  if (!w.empty() && (w.back() == '.' || w.back() == ',')) w.pop_back();
+  if (w == "sept") return 9;
+  for (unsigned i = 0; i < 12; ++i)
+    if (w == kMonths[i] || w == kLongMonths[i]) return i + 1;
+  return std::nullopt;
+}
+
+// "3", "3rd", "21st", "3,": a day of the month, 1-31.
+std::optional<unsigned> day_of_month(std::string_view word) {
+  auto w = lower(word);
+  if (!w.empty() && w.back() == ',') w.pop_back();
+  if (w.size() > 2 && (w.ends_with("st") || w.ends_with("nd") || w.ends_with("rd") || w.ends_with("th")))
+    w.resize(w.size() - 2);
+  if (!all_digits(w) || w.size() > 2) return std::nullopt;
+  const auto d = parse_int(w);
+  if (!d || *d < 1 || *d > 31) return std::nullopt;
+  return static_cast<unsigned>(*d);
+}
+
+std::optional<int> year_of(std::string_view word) {
+  if (word.size() != 4 || !all_digits(word)) return std::nullopt;
+  return parse_int(word);
+}
+
+// The words of the text, each a view into it, and how far they have been read.
+class Words {
+ public:
+  explicit Words(std::string_view text) : text_(text), words_(words(text)) {}
+  bool done() const { return next_ >= words_.size(); }
+  std::string_view peek(std::size_t ahead = 0) const {
+    return next_ + ahead < words_.size() ? words_[next_ + ahead] : std::string_view{};
+  }
+  std::string lower_peek(std::size_t ahead = 0) const { return lower(peek(ahead)); }
+  void take(std::size_t n = 1) { next_ += n; }
+  std::string_view rest() const {
+    if (done()) return {};
+    return trim(text_.substr(static_cast<std::size_t>(words_[next_].data() - text_.data())));
+  }
+
+ private:
+  std::string_view text_;
+  std::vector<std::string_view> words_;
+  std::size_t next_ = 0;
+};
+
+// A time of day at the front of `w`, taken when there is one: "14:00", "9:30", "15.30", "3pm",
+// "3:30pm", "3 pm", "noon", "midnight". Something that looks like a time but is none ("25:00",
+// "13pm") is refused rather than left as text.
+std::optional<minutes> take_time(Words& w) {
+  const auto word = w.lower_peek();
+  if (word == "noon") {
+    w.take();
+    return hours(12);
+  }
+  if (word == "midnight") {
+    w.take();
+    return minutes(0);
+  }
+  std::string_view t = word;
+  std::optional<bool> pm;
+  std::size_t used = 1;
+  if (t.ends_with("am") || t.ends_with("pm")) {
+    pm = t.ends_with("pm");
+    t.remove_suffix(2);
+  } else if (const auto next = w.lower_peek(1); all_digits(t) && (next == "am" || next == "pm")) {
+    pm = next == "pm";
+    used = 2;
+  }
+  const auto sep = t.find_first_of(":.");
+  const auto hour_text = t.substr(0, sep);
+  const auto minute_text = sep == std::string_view::npos ? std::string_view{} : t.substr(sep + 1);
+  if (!all_digits(hour_text) || hour_text.size() > 2) return std::nullopt;
+  if (sep == std::string_view::npos) {
+    if (!pm) return std::nullopt;  // a bare number is text ("3 talks"), not a time
+  } else if (!all_digits(minute_text) || minute_text.size() != 2) {
+    if (t[sep] == '.' && !pm) return std::nullopt;  // "2.5 hours" is text
+    throw ParseError(std::string(w.peek()) + " is not a time of day; " + kWhenExpected);
+  }
+  const int h = *parse_int(hour_text);
+  const int m = minute_text.empty() ? 0 : *parse_int(minute_text);
+  const bool valid = pm ? (h >= 1 && h <= 12) : (h <= 23);
+  if (!valid || m > 59) throw ParseError(std::string(w.peek()) + " is not a time of day; " + kWhenExpected);
+  w.take(used);
+  if (!pm) return hours(h) + minutes(m);
+  return hours(h % 12 + (*pm ? 12 : 0)) + minutes(m);
+}
+
+// "3", "a", "an": how many days or weeks, with the unit's length in days.
+std::optional<int> count_of(std::string_view word) {
+  const auto w = lower(word);
+  if (w == "a" || w == "an") return 1;
+  if (!all_digits(w) || w.size() > 4) return std::nullopt;
+  return parse_int(w);
+}
+
+std::optional<int> days_per(std::string_view unit) {
+  const auto u = lower(unit);
+  if (u == "day" || u == "days") return 1;
+  if (u == "week" || u == "weeks") return 7;
+  return std::nullopt;
+}
+
+date::local_days shifted(date::local_days today, int count, int unit_days, int sign) {
+  const long long total = static_cast<long long>(count) * unit_days;
+  if (total > kLongestRelativeDays)
+    throw ParseError("that is more than ten years away; " + std::string(kWhenExpected));
+  return today + date::days{sign * total};
+}
+
+date::local_days on_calendar(int y, unsigned m, unsigned d, std::string_view typed) {
+  // Tend keeps no history from before it existed, nor plans for after its users.
+  if (y < 2000 || y > 2100) throw ParseError(std::string(typed) + " is not a year from 2000 to 2100");
+  const date::year_month_day ymd{date::year{y}, date::month{m}, date::day{d}};
+  if (!ymd.ok()) throw ParseError(std::string(typed) + " is not a date on the calendar");
+  return date::local_days{ymd};
+}
+
+// A day and month without a year, as `yearless` reads it.
+date::local_days without_year(unsigned m, unsigned d, date::local_days today, YearlessDate yearless,
+                              std::string_view typed) {
+  const int this_year = static_cast<int>(date::year_month_day{today}.year());
+  std::optional<date::local_days> best;
+  // 29 Feb may be years away; every other day is in this year or the next or the last.
+  for (int y = this_year - 4; y <= this_year + 4; ++y) {
+    const date::year_month_day ymd{date::year{y}, date::month{m}, date::day{d}};
+    if (!ymd.ok()) continue;
+    const date::local_days day{ymd};
+    if (yearless == YearlessDate::next) {
+      if (day >= today && (!best || day < *best)) best = day;
+    } else if (!best || std::chrono::abs(day - today) < std::chrono::abs(*best - today)) {
+      best = day;
+    }
+  }
+  if (!best) throw ParseError(std::string(typed) + " is not a date on the calendar");
+  return *best;
+}
+
+}  // namespace
+
+WhenPrefix parse_when_prefix(std::string_view text, const date::time_zone* zone, Instant now,
+                             YearlessDate yearless) {
+  Words w(trim(text));
   const auto today = date::floor<date::days>(zone->to_local(now));
   When when{today, std::nullopt, false};
-  if (word == "now") {
+  const auto first = w.lower_peek();
+  const auto typed = std::string(w.peek());
+  if (first.empty()) throw ParseError(kWhenExpected);
+  if (first == "now") {
+    w.take();
     when.is_now = true;
-    return {when, rest};
-  } else if (word == "today") {
-  } else if (word == "yesterday") {
-    when.day = today - date::days{1};
-  } else if (word == "tomorrow") {
+    return {when, w.rest()};
+  }
+  if (first == "today") {
+    w.take();
+  } else if (first == "tomorrow") {
+    w.take();
     when.day = today + date::days{1};
-  } else if (auto wd = weekday_index(word)) {
-    const auto current = date::weekday{today}.c_encoding();
+  } else if (first == "yesterday") {
+    w.take();
+    when.day = today - date::days{1};
+  } else if ((first == "next" || first == "last" || first == "this") && weekday_index(w.peek(1))) {
+    const unsigned wanted = *weekday_index(w.peek(1));
+    const unsigned current = date::weekday{today}.c_encoding();
+    const unsigned ahead = (wanted + 7 - current) % 7;
+    if (first == "next")
+      when.day = today + date::days{ahead == 0 ? 7 : ahead};
+    else if (first == "last")
+      when.day = today - date::days{(current + 7 - wanted) % 7 == 0 ? 7 : (current + 7 - wanted) % 7};
+    else
+      when.day = today + date::days{ahead};
+    w.take(2);
+  } else if (first == "next" || first == "last" || first == "this") {
+    throw ParseError("\"" + typed + " " + std::string(w.peek(1)) + "\" is not a day I can read; " +
+                     kWhenExpected);
+  } else if (auto wd = weekday_index(first)) {
+    w.take();
+    const unsigned current = date::weekday{today}.c_encoding();
     when.day = today + date::days{(*wd + 7 - current) % 7};
-  } else if (word.size() == 10 && word[4] == '-' && word[7] == '-') {
-    auto y = parse_int(std::string_view(word).substr(0, 4));
-    auto m = parse_int(std::string_view(word).substr(5, 2));
-    auto d = parse_int(std::string_view(word).substr(8, 2));
-    if (!y || !m || !d) throw ParseError(expected);
-    const date::year_month_day ymd{date::year{*y}, date::month{static_cast<unsigned>(*m)},
-                                   date::day{static_cast<unsigned>(*d)}};
-    if (!ymd.ok()) throw ParseError(word + " is not a date on the calendar");
-    when.day = date::local_days{ymd};
+  } else if (first == "in" && count_of(w.peek(1)) && days_per(w.peek(2))) {
+    when.day = shifted(today, *count_of(w.peek(1)), *days_per(w.peek(2)), +1);
+    w.take(3);
+  } else if (count_of(first) && days_per(w.peek(1)) && w.lower_peek(2) == "ago") {
+    when.day = shifted(today, *count_of(first), *days_per(w.peek(1)), -1);
+    w.take(3);
+  } else if (first.size() == 10 && first[4] == '-' && first[7] == '-') {
+    auto y = parse_int(std::string_view(first).substr(0, 4));
+    auto m = parse_int(std::string_view(first).substr(5, 2));
+    auto d = parse_int(std::string_view(first).substr(8, 2));
+    if (!y || !m || !d || *m < 1 || *m > 12 || *d < 1 || *d > 31)
+      throw ParseError(first + " is not a date on the calendar");
+    when.day = on_calendar(*y, static_cast<unsigned>(*m), static_cast<unsigned>(*d), first);
+    w.take();
+  } else if (auto d = day_of_month(first); d && month_index(w.peek(1))) {
+    const auto m = *month_index(w.peek(1));
+    const auto shown = typed + " " + std::string(w.peek(1));
+    if (auto y = year_of(w.peek(2))) {
+      when.day = on_calendar(*y, m, *d, shown + " " + std::string(w.peek(2)));
+      w.take(3);
+    } else {
+      when.day = without_year(m, *d, today, yearless, shown);
+      w.take(2);
+    }
+  } else if (auto m = month_index(first); m && day_of_month(w.peek(1))) {
+    const auto d = *day_of_month(w.peek(1));
+    const auto shown = typed + " " + std::string(w.peek(1));
+    if (auto y = year_of(w.peek(2))) {
+      when.day = on_calendar(*y, *m, d, shown + " " + std::string(w.peek(2)));
+      w.take(3);
+    } else {
+      when.day = without_year(*m, d, today, yearless, shown);
+      w.take(2);
+    }
+  } else if (first.find('/') != std::string::npos &&
+             std::isdigit(static_cast<unsigned char>(first.front()))) {
+    throw ParseError(typed + " could be read two ways (3/12 is 3 December in Britain, March 12 in the US); " +
+                     "write the month as a word, like 3 Dec or Dec 3, or as 2026-12-03");
+  } else if (auto t = take_time(w)) {
+    // Only a time: today.
+    when.time = t;
+    return {when, w.rest()};
   } else {
-    throw ParseError(expected);
+    throw ParseError(kWhenExpected);
   }
-  // An optional HH:MM right after the day.
-  const auto next_end = rest.find_first_of(" \t\n");
-  const auto next = rest.substr(0, next_end);
-  if (!next.empty() && next.find(':') != std::string_view::npos &&
-      std::isdigit(static_cast<unsigned char>(next.front()))) {
-    when.time = parse_time_of_day(next);
-    rest = next_end == std::string_view::npos ? std::string_view{} : trim(rest.substr(next_end));
+  // An optional time right after the day, perhaps after "at".
+  if (w.lower_peek() == "at") {
+    Words after = w;
+    after.take();
+    if (auto t = take_time(after)) {
+      when.time = t;
+      return {when, after.rest()};
+    }
+    return {when, w.rest()};
   }
-  return {when, rest};
+  when.time = take_time(w);
+  return {when, w.rest()};
 }
 
 Instant to_instant(const When& when, const date::time_zone* zone, Instant now, minutes default_time) {

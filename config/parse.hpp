@@ -45,8 +45,17 @@ std::string format_working_days(WorkingDays days);
 // An IANA zone name: "Europe/London".
 const date::time_zone* parse_zone(std::string_view text);
 
-// When people type `<when>` or `<date>`: now, today, yesterday, tomorrow, a weekday (the next
-// one, today included), or YYYY-MM-DD; each optionally followed by HH:MM.
+// When people type `<when>` or `<date>`, in their own zone:
+//   now, today, yesterday, tomorrow;
+//   a weekday: `tue` is the next one (today included), `next tue` the first after today,
+//   `last tue` the latest before today, `this tue` the same as `tue`;
+//   `in 3 days`, `in 2 weeks`, `in a week`; `3 days ago`, `2 weeks ago`, `a week ago`;
+//   `3 Dec`, `3rd December`, `Dec 3`, `December 3`, each with an optional year (`3 Dec 2026`);
+//   `2026-12-03`;
+//   or only a time, which means today;
+// each optionally followed by a time: `14:00`, `9:30`, `15.30`, `3pm`, `3:30pm`, `3 pm`, `noon`,
+// `midnight`, optionally after `at`. Numeric dates such as 3/12 are refused as ambiguous.
+// A day counted in days or weeks keeps the local time as typed across a DST change.
 struct When {
   date::local_days day;
   std::optional<std::chrono::minutes> time;
@@ -56,7 +65,12 @@ struct WhenPrefix {
   When when;
   std::string_view rest;  // what followed the date and time, trimmed
 };
-WhenPrefix parse_when_prefix(std::string_view text, const date::time_zone* zone, Instant now);
+// Which year a date typed without one (`3 Dec`) falls in: the next such day, today included (for
+// what can only lie ahead: a break's end, a supervision slot), or the nearest, looking back or
+// ahead (for what may have happened or be planned: a story).
+enum class YearlessDate { next, nearest };
+WhenPrefix parse_when_prefix(std::string_view text, const date::time_zone* zone, Instant now,
+                             YearlessDate yearless = YearlessDate::next);
 // A local time that does not exist (the spring-forward gap) moves to the first minute after it;
 // an ambiguous one (fall-back) takes the earlier.
 Instant to_instant(const When& when, const date::time_zone* zone, Instant now,

@@ -71,18 +71,31 @@ struct UserProfile {
   std::string zone;  // IANA name, empty when unknown
 };
 
-class Adapter {
+// The inbound half of a platform: what people do there, handed to the router.
+class Listener {
  public:
-  virtual ~Adapter() = default;
-  virtual std::string platform() const = 0;  // "console", "slack": the people table's platform
+  virtual ~Listener() = default;
   // Serves until stop(): reads inbound events, dispatches them, acknowledges with the reply.
   virtual boost::asio::awaitable<void> run(Dispatcher&) = 0;
   // Stop reading, let in-flight work finish, close the connection properly.
   virtual void stop() = 0;
+};
+
+// The outbound half: what Tend says there, and who people are. The outbox sender needs only
+// this, so its fakes implement only this.
+class Delivery {
+ public:
+  virtual ~Delivery() = default;
   // Delivers one message; never throws for platform errors, it reports them in the result.
   virtual boost::asio::awaitable<SendResult> send(const Recipient&, const Message&) = 0;
   // By value: the lookup suspends, and must own the id for as long as it runs.
   virtual boost::asio::awaitable<std::optional<UserProfile>> lookup_user(std::string user_id) = 0;
+};
+
+// A platform: both halves, under the name its people are stored with.
+class Adapter : public Listener, public Delivery {
+ public:
+  virtual std::string platform() const = 0;  // "console", "slack": the people table's platform
 };
 
 }  // namespace tend::platform

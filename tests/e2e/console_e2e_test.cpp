@@ -38,6 +38,14 @@ struct Sandbox {
   }
   ~Sandbox() { std::filesystem::remove_all(dir); }
 
+  // The console runs on the real clock: without quiet hours and with every day a working day,
+  // what a test expects to be sent goes out whenever the test runs.
+  void deliver_at_any_hour() {
+    std::filesystem::create_directories(dir / "config");
+    std::ofstream(dir / "config" / "tend.toml") << "[settings]\n\"nudge.quiet_hours\" = \"none\"\n"
+                                                   "\"nudge.working_days\" = \"mon-sun\"\n";
+  }
+
   // Runs `tend <args>` in the sandbox with `input` on stdin (from a pipe) and `env` set.
   Result tend(const std::string& args, const std::string& input = "", const std::string& env = "") {
     std::ofstream(dir / "stdin") << input;
@@ -58,11 +66,7 @@ struct Sandbox {
 TEST_CASE(
     "a scripted console session: check-ins, a low score reaching the supervisor, data surviving a restart") {
   Sandbox box;
-  // The console runs on the real clock: with quiet hours and working days, whether the
-  // escalation goes out at once would depend on when the test runs.
-  std::filesystem::create_directories(box.dir / "config");
-  std::ofstream(box.dir / "config" / "tend.toml") << "[settings]\n\"nudge.quiet_hours\" = \"none\"\n"
-                                                     "\"nudge.working_days\" = \"mon-sun\"\n";
+  box.deliver_at_any_hour();
   const std::string env = "TEND_ADMINS=ada";
   auto first = box.tend("console",
                         ":as @sam\n"
@@ -220,9 +224,7 @@ TEST_CASE("SIGTERM stops Tend cleanly with exit code 0") {
 
 TEST_CASE("story follow-ups survive kill -9 and are delivered exactly once after restarts") {
   Sandbox box;
-  std::filesystem::create_directories(box.dir / "config");
-  std::ofstream(box.dir / "config" / "tend.toml") << "[settings]\n\"nudge.quiet_hours\" = \"none\"\n"
-                                                     "\"nudge.working_days\" = \"mon-sun\"\n";
+  box.deliver_at_any_hour();
   const std::string env = "TEND_ADMINS=ada";
   REQUIRE(box.tend("console",
                    ":as @sam\n/tend help\n:as @bo\n/tend help\n:as @ada\n"
@@ -268,9 +270,7 @@ TEST_CASE("story follow-ups survive kill -9 and are delivered exactly once after
 
 TEST_CASE("a workspace set up from nothing by chat: people, a role, supervision, export and forget") {
   Sandbox box;
-  std::filesystem::create_directories(box.dir / "config");
-  std::ofstream(box.dir / "config" / "tend.toml") << "[settings]\n\"nudge.quiet_hours\" = \"none\"\n"
-                                                     "\"nudge.working_days\" = \"mon-sun\"\n";
+  box.deliver_at_any_hour();
   // A slot three days ahead, so both reminders (24 hours and 1 hour before) are still to come.
   const auto in_three_days =
       std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() + std::chrono::hours(72));
@@ -317,4 +317,95 @@ TEST_CASE("a workspace set up from nothing by chat: people, a role, supervision,
   CHECK_THAT(r.out, Contains("forget") && Contains("role.assign"));
   // Notes and boundaries texts never reach the log.
   CHECK_THAT(r.err, !Contains("went well") && !Contains("public places"));
+}
+
+TEST_CASE("10,000 lines through a pipe come out exactly as expected, nothing lost or interleaved") {
+  Sandbox box;
+  const std::string long_word(3000, 'x');
+  const std::string not_a_command =
+      "Type a slash-command such as /checkin 4 or /tend help (:help for the console's own commands).\n";
+  std::string input, expected;
+  for (int i = 0; i < 10'000; ++i) {
+    std::string line;
+    std::string answer;
+    switch (i % 5) {
+      case 0:
+        line = "hello " + std::to_string(i) + (i % 100 == 0 ? " " + long_word : "");
+        answer = not_a_command;
+        break;
+      case 1:
+        line = ":press 9";
+        answer = "There are no buttons to press.\n";
+        break;
+      case 2:
+        line = "";
+        break;
+      case 3:
+        line = ":advance soon";
+        answer = "Usage: :advance 3d (expected a duration like 90m, 3d or 1w (units s m h d w))\n";
+        break;
+      case 4:
+        line = "/checkin " + std::to_string(6 + i % 3);
+        answer = std::to_string(6 + i % 3) +
+                 " is not a score: use a number from 1 (struggling) to 5 (great), for example `/checkin 3 "
+                 "tired but okay`.\n";
+        break;
+    }
+    input += line + "\n";
+    if (!line.empty()) expected += "you> " + line + "\n" + answer;
+  }
+  auto r = box.tend("console", input);
+  REQUIRE(r.exit_code == 0);
+  // Compared line by line first, so a failure names the first line that differs.
+  std::istringstream got(r.out), want(expected);
+  std::string got_line, want_line;
+  int n = 0;
+  while (std::getline(want, want_line)) {
+    ++n;
+    REQUIRE(std::getline(got, got_line));
+    INFO("output line " << n);
+    REQUIRE(got_line == want_line);
+  }
+  CHECK(r.out == expected);
+}
+
+TEST_CASE("in the console an admin names anyone: @sam is user sam, before sam ever spoke") {
+  Sandbox box;
+  box.deliver_at_any_hour();
+  auto r = box.tend("console",
+                    "/tend admin person @sam staff\n"
+                    "/tend admin supervisor @bo @sam\n"
+                    ":as @bo\n"
+                    "/checkin 2 rough day\n"
+                    ":as @sam\n"
+                    "/checkin team\n",
+                    "TEND_ADMINS=ada");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("sam is now staff"));
+  CHECK_THAT(r.out, !Contains("I don't know"));
+  CHECK_THAT(r.out, Contains("→ @sam: *bo* checked in at 2/5") && Contains("rough day"));
+  CHECK_THAT(r.out, Contains("*bo* — last 2/5"));
+}
+
+TEST_CASE("each message is shown under the time it was sent, not under an earlier :advance's time") {
+  Sandbox box;
+  box.deliver_at_any_hour();
+  // The daily housekeeping job falls due a minute after start and sends nothing: its time is
+  // announced but never shown. The check-in's message to sam is sent later, after "It is now".
+  auto r = box.tend("console",
+                    ":advance 90s\n"
+                    "/tend admin person @sam staff\n"
+                    "/tend admin supervisor @bo @sam\n"
+                    ":as @bo\n"
+                    "/checkin 2 rough day\n",
+                    "TEND_ADMINS=ada");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto message = r.out.find("→ @sam: *bo* checked in at 2/5");
+  REQUIRE(message != std::string::npos);
+  const auto line_before_start = r.out.rfind('\n', message - 2);
+  const auto line_before = r.out.substr(line_before_start + 1, message - line_before_start - 1);
+  CHECK_THAT(line_before, !Contains("["));
+  CHECK_THAT(r.out.substr(0, message), Contains("It is now"));
 }

@@ -13,15 +13,7 @@
 namespace tend::platform {
 namespace {
 
-std::string indent_continuation(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    out += c;
-    if (c == '\n') out += "    ";
-  }
-  while (!out.empty() && (out.back() == ' ' || out.back() == '\n')) out.pop_back();
-  return out;
-}
+constexpr const char* kVerbs[] = {":as", ":advance", ":now", ":press", ":help", ":quit"};
 
 constexpr const char* kConsoleHelp =
     "Type slash-commands as the current person, for example /checkin 4 or /tend help.\n"
@@ -34,30 +26,43 @@ constexpr const char* kConsoleHelp =
 }  // namespace
 
 ConsoleAdapter::ConsoleAdapter(boost::asio::any_io_executor executor, std::istream& in, std::ostream& out,
-                               const Clock& clock, Hooks hooks, std::string first_person)
+                               const Clock& clock, Hooks hooks, Options options)
     : executor_(executor),
       in_(in),
       out_(out),
       clock_(clock),
       hooks_(std::move(hooks)),
-      person_(std::move(first_person)),
+      person_(std::move(options.first_person)),
       line_ready_(executor) {
-  interactive_ = &in_ == &std::cin && ::isatty(STDIN_FILENO);
+  const bool terminal_in = &in_ == &std::cin && ::isatty(STDIN_FILENO);
+  const bool terminal_out = &out_ == &std::cout && ::isatty(STDOUT_FILENO);
+  interactive_ = terminal_in;
+  if (terminal_out) style_ = Style::terminal;
+  if (terminal_in && terminal_out && LineEditor::available()) {
+    auto completions = std::move(options.commands);
+    completions.insert(completions.end(), std::begin(kVerbs), std::end(kVerbs));
+    editor_ = std::make_unique<LineEditor>(
+        executor_, out_, options.history_file, std::move(completions),
+        [this](std::optional<std::string> line) { line_arrived(std::move(line)); });
+    return;
+  }
+  // Reading std::cin must never flush std::cout from this thread: the io_context thread is the
+  // only writer of the output.
+  in_.tie(nullptr);
   // std::istream cannot be read asynchronously (a file on stdin is not pollable), so one thread
   // reads lines and posts them to the io_context, where everything else happens.
   reader_ = std::thread([this] {
     std::string line;
-    while (std::getline(in_, line)) {
-      boost::asio::post(executor_, [this, line] {
-        lines_.push_back(line);
-        line_ready_.cancel();
-      });
-    }
-    boost::asio::post(executor_, [this] {
-      lines_.push_back(std::nullopt);
-      line_ready_.cancel();
-    });
+    while (std::getline(in_, line))
+      boost::asio::post(executor_,
+                        [this, line = std::move(line)]() mutable { line_arrived(std::move(line)); });
+    boost::asio::post(executor_, [this] { line_arrived(std::nullopt); });
   });
+}
+
+void ConsoleAdapter::line_arrived(std::optional<std::string> line) {
+  lines_.push_back(std::move(line));
+  line_ready_.cancel();
 }
 
 ConsoleAdapter::~ConsoleAdapter() {
@@ -68,10 +73,21 @@ ConsoleAdapter::~ConsoleAdapter() {
 void ConsoleAdapter::stop() {
   stopping_ = true;
   line_ready_.cancel();
+  if (editor_) editor_->stop();
 }
 
 void ConsoleAdapter::prompt() {
-  if (interactive_) out_ << person_ << "> " << std::flush;
+  if (editor_)
+    editor_->read_line(person_ + "> ");
+  else if (interactive_)
+    out_ << person_ << "> " << std::flush;
+}
+
+void ConsoleAdapter::write(std::string_view text) {
+  if (editor_)
+    editor_->print(text);
+  else
+    out_ << text;
 }
 
 boost::asio::awaitable<std::optional<std::string>> ConsoleAdapter::next_line() {
@@ -87,16 +103,22 @@ boost::asio::awaitable<std::optional<std::string>> ConsoleAdapter::next_line() {
 }
 
 boost::asio::awaitable<void> ConsoleAdapter::run(Dispatcher& dispatcher) {
-  if (interactive_) out_ << "Tend console. You are @" << person_ << ". Type :help for help.\n";
+  if (interactive_)
+    write("Tend console. You are @" + person_ + ". Type :help for help" +
+          (editor_ ? "; Tab completes, arrow keys walk the history" : "") + ".\n");
   prompt();
   while (auto line = co_await next_line()) {
-    if (!interactive_ && !trim(*line).empty()) out_ << person_ << "> " << *line << "\n";
+    if (!interactive_ && !trim(*line).empty()) write(person_ + "> " + *line + "\n");
     co_await handle_line(dispatcher, *line);
     if (hooks_.settle) co_await hooks_.settle();
+    // A time shown above a message belongs to the :advance that announced it; what a later line
+    // causes is sent at the time shown by that :advance's "It is now".
+    pending_time_.clear();
     out_ << std::flush;
     if (stopping_) break;
     prompt();
   }
+  if (editor_) editor_->stop();
   out_ << std::flush;
 }
 
@@ -113,12 +135,12 @@ boost::asio::awaitable<void> ConsoleAdapter::handle_line(Dispatcher& dispatcher,
     co_return;
   }
   if (line.front() != ':') {
-    out_ << "Type a slash-command such as /checkin 4 or /tend help (:help for the console's own commands).\n";
+    write("Type a slash-command such as /checkin 4 or /tend help (:help for the console's own commands).\n");
     co_return;
   }
   auto [word, rest] = split_word(std::string_view(line).substr(1));
   if (word == "help") {
-    out_ << kConsoleHelp << "\n";
+    write(std::string(kConsoleHelp) + "\n");
   } else if (word == "quit" || word == "exit") {
     stopping_ = true;
   } else if (word == "as") {
@@ -126,23 +148,23 @@ boost::asio::awaitable<void> ConsoleAdapter::handle_line(Dispatcher& dispatcher,
     auto name = trim(rest);
     if (name.starts_with('@')) name.remove_prefix(1);
     if (name.empty() || name.find_first_of(" \t") != std::string_view::npos) {
-      out_ << "Usage: :as @name\n";
+      write("Usage: :as @name\n");
       co_return;
     }
     person_ = std::string(name);
     origin = Origin{person_, person_, "", {}};
     auto home = co_await dispatcher.home(origin);
     auto first_line = home.text.substr(0, home.text.find('\n'));
-    out_ << "You are now @" << person_ << ". " << first_line << "\n";
+    write("You are now @" + person_ + ". " + first_line + "\n");
   } else if (word == "now") {
-    out_ << "It is " << (hooks_.format_now ? hooks_.format_now(clock_.now()) : "") << ".\n";
+    write("It is " + (hooks_.format_now ? hooks_.format_now(clock_.now()) : "") + ".\n");
   } else if (word == "advance") {
     try {
       auto by = config::parse_duration(rest);
       if (hooks_.advance) co_await hooks_.advance(by);
-      out_ << "It is now " << (hooks_.format_now ? hooks_.format_now(clock_.now()) : "") << ".\n";
+      write("It is now " + (hooks_.format_now ? hooks_.format_now(clock_.now()) : "") + ".\n");
     } catch (const config::ParseError& e) {
-      out_ << "Usage: :advance 3d (" << e.what() << ")\n";
+      write(std::string("Usage: :advance 3d (") + e.what() + ")\n");
     }
   } else if (word == "press") {
     auto& buttons = last_buttons_[person_];
@@ -152,9 +174,9 @@ boost::asio::awaitable<void> ConsoleAdapter::handle_line(Dispatcher& dispatcher,
     } catch (const std::exception&) {
     }
     if (n < 1 || n > static_cast<int>(buttons.size())) {
-      out_ << (buttons.empty() ? std::string("There are no buttons to press.")
-                               : "Press a button from 1 to " + std::to_string(buttons.size()) + ".")
-           << "\n";
+      write((buttons.empty() ? std::string("There are no buttons to press.")
+                             : "Press a button from 1 to " + std::to_string(buttons.size()) + ".") +
+            "\n");
       co_return;
     }
     const auto button = buttons[n - 1];
@@ -162,24 +184,19 @@ boost::asio::awaitable<void> ConsoleAdapter::handle_line(Dispatcher& dispatcher,
     auto reply = co_await dispatcher.action(std::move(action));
     show("", reply, person_);
   } else {
-    out_ << "Unknown console command :" << word << ". " << kConsoleHelp << "\n";
+    write("Unknown console command :" + std::string(word) + ". " + kConsoleHelp + "\n");
   }
 }
 
 void ConsoleAdapter::show(const std::string& prefix, const Message& message, const std::string& shown_to) {
-  out_ << prefix << indent_continuation(message.text) << "\n";
-  if (!message.buttons.empty()) {
-    out_ << "    ";
-    for (std::size_t i = 0; i < message.buttons.size(); ++i)
-      out_ << "[" << i + 1 << "] " << message.buttons[i].label << "  ";
-    out_ << "(:press N" << (shown_to == person_ ? "" : " as @" + shown_to) << ")\n";
-    last_buttons_[shown_to] = message.buttons;
-  }
+  const auto hint = "(:press N" + (shown_to == person_ ? std::string() : " as @" + shown_to) + ")";
+  write(render_message(prefix, message, hint, style_));
+  if (!message.buttons.empty()) last_buttons_[shown_to] = message.buttons;
 }
 
 boost::asio::awaitable<SendResult> ConsoleAdapter::send(const Recipient& to, const Message& message) {
   if (!pending_time_.empty()) {
-    out_ << "[" << pending_time_ << "]\n";
+    write("[" + pending_time_ + "]\n");
     pending_time_.clear();
   }
   const bool person = to.kind == Recipient::Kind::person;

@@ -3,18 +3,25 @@
 // person; `:as @name` switches person, `:advance 3d` moves the simulated clock, `:now` shows it,
 // `:press N` presses button N of the last message shown to the current person. What Tend sends
 // to anyone is printed as `→ @name: …`. Works interactively and from a pipe.
+//
+// Only the io_context thread writes the output. From a pipe or a file, a reader thread reads lines
+// and posts them; in a terminal, libedit reads keys on the io_context thread (line_editor.hpp).
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
+#include <filesystem>
 #include <functional>
 #include <iosfwd>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
 
 #include "base/clock.hpp"
 #include "bot/platform/adapter.hpp"
+#include "bot/platform/console/line_editor.hpp"
+#include "bot/platform/console/render.hpp"
 
 namespace tend::platform {
 
@@ -29,8 +36,16 @@ class ConsoleAdapter final : public Adapter {
     std::function<std::string(Instant)> format_now;
   };
 
+  struct Options {
+    std::string first_person;
+    // Where a terminal's line history is kept between runs; empty: not kept.
+    std::filesystem::path history_file;
+    // The slash-commands Tab completes ("/checkin"), as this workspace names them.
+    std::vector<std::string> commands;
+  };
+
   ConsoleAdapter(boost::asio::any_io_executor executor, std::istream& in, std::ostream& out,
-                 const Clock& clock, Hooks hooks, std::string first_person);
+                 const Clock& clock, Hooks hooks, Options options);
   ~ConsoleAdapter() override;
 
   std::string platform() const override { return "console"; }
@@ -48,6 +63,9 @@ class ConsoleAdapter final : public Adapter {
   boost::asio::awaitable<void> handle_line(Dispatcher& dispatcher, const std::string& line);
   void show(const std::string& prefix, const Message& message, const std::string& shown_to);
   void prompt();
+  // Everything shown goes through here, on the io_context thread.
+  void write(std::string_view text);
+  void line_arrived(std::optional<std::string> line);
 
   boost::asio::any_io_executor executor_;
   std::istream& in_;
@@ -59,8 +77,10 @@ class ConsoleAdapter final : public Adapter {
   std::deque<std::optional<std::string>> lines_;             // nullopt: end of input
   boost::asio::steady_timer line_ready_;
   std::thread reader_;
+  std::unique_ptr<LineEditor> editor_;  // in a terminal, when built with libedit
   std::string pending_time_;
   bool interactive_ = false;
+  Style style_ = Style::plain;
   bool stopping_ = false;
 };
 

@@ -257,4 +257,17 @@ json home_view(const Message& message) {
   return {{"type", "home"}, {"blocks", blocks_of(message)}};
 }
 
+link::DisconnectNotice link_notice(link::SocketId socket, const Disconnect& disconnect) {
+  link::DisconnectNotice notice{socket, link::NoticeKind::refresh, disconnect.reason, {}};
+  if (disconnect.reason == "too_many_websockets") {
+    notice.kind = link::NoticeKind::too_many;
+  } else if (disconnect.reason == "link_disabled") {
+    notice.kind = link::NoticeKind::disabled;
+    notice.explanation =
+        "Slack disabled Socket Mode for this app (disconnect: link_disabled); turn Socket Mode back on "
+        "in the app's settings and start Tend again";
+  }
+  return notice;
+}
+
 }  // namespace tend::slack

@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "bot/platform/adapter.hpp"
+#include "bot/platform/connection_core.hpp"
 
 namespace tend::slack {
 
@@ -67,6 +68,11 @@ using Frame = std::variant<Hello, Disconnect, Envelope, DecodeError>;
 inline constexpr std::size_t kMaxFrameBytes = 512 * 1024;
 
 Frame decode_frame(std::string_view text);
+
+// What a disconnect asks of the link, in the connection core's words: refresh_requested,
+// warning and any reason Slack adds later refresh; too_many_websockets closes the extra socket;
+// link_disabled ends the run with what a person must do.
+link::DisconnectNotice link_notice(link::SocketId socket, const Disconnect& disconnect);
 
 // {"envelope_id": …} or {"envelope_id": …, "payload": …}
 std::string encode_ack(const std::string& envelope_id,

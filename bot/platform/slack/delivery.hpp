@@ -10,11 +10,12 @@
 
 namespace tend::slack {
 
-class Delivery {
+class Delivery final : public platform::Delivery {
  public:
   explicit Delivery(WebApi& api) : api_(api) {}
-  boost::asio::awaitable<platform::SendResult> send(const platform::Recipient& to, const Message& message);
-  boost::asio::awaitable<std::optional<platform::UserProfile>> lookup_user(std::string user_id) {
+  boost::asio::awaitable<platform::SendResult> send(const platform::Recipient& to,
+                                                    const Message& message) override;
+  boost::asio::awaitable<std::optional<platform::UserProfile>> lookup_user(std::string user_id) override {
     co_return co_await api_.user_profile(user_id);
   }
 

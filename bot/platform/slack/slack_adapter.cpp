@@ -14,6 +14,8 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <deque>
 
+#include "base/backoff.hpp"
+
 #include "bot/net/tls.hpp"
 
 namespace tend::slack {
@@ -26,6 +28,8 @@ using json = nlohmann::json;
 namespace {
 
 constexpr std::chrono::seconds kHandshakeTimeout{10};
+// Failed connects and unreachable sign-ins wait this long first, then double, up to max_backoff.
+constexpr std::chrono::milliseconds kFirstRetry{500};
 
 // Slack's answers that no retry will change: the token itself is wrong.
 bool token_refused(const std::string& error) {
@@ -44,7 +48,7 @@ struct Refused : std::runtime_error {
 // the only reader, and frames to send queue here behind a single writer.
 class SlackAdapter::Connection {
  public:
-  explicit Connection(int id) : id(id) {}
+  explicit Connection(link::SocketId id) : id(id) {}
   virtual ~Connection() = default;
   virtual asio::awaitable<void> open(const Url& url, std::chrono::milliseconds silent_after) = 0;
   virtual asio::awaitable<std::string> read() = 0;  // throws beast::system_error
@@ -52,13 +56,14 @@ class SlackAdapter::Connection {
   virtual asio::awaitable<void> close() = 0;
   virtual void abort() = 0;
 
-  const int id;
-  bool retiring = false;  // no longer the live connection: closes once in-flight work is acked
-  bool closing = false;
-  int in_flight = 0;
+  bool drained() const { return in_flight == 0 && !writing && outgoing.empty(); }
+
+  const link::SocketId id;
+  bool retiring = false;  // the core retired it: it reports when it has drained
+  bool closing = false;   // the core closed it: nothing more is written
+  int in_flight = 0;      // envelopes received and not yet acknowledged
   bool writing = false;
   std::deque<std::string> outgoing;
-  std::unique_ptr<asio::steady_timer> drain_deadline;
 };
 
 namespace {
@@ -67,7 +72,7 @@ template <class Stream>
 class WsConnection final : public SlackAdapter::Connection {
  public:
   template <class... Args>
-  WsConnection(int id, Args&&... args) : Connection(id), ws_(std::forward<Args>(args)...) {}
+  WsConnection(link::SocketId id, Args&&... args) : Connection(id), ws_(std::forward<Args>(args)...) {}
 
   asio::awaitable<void> open(const Url& url, std::chrono::milliseconds silent_after) override {
     auto executor = co_await asio::this_coro::executor;
@@ -123,41 +128,6 @@ class WsConnection final : public SlackAdapter::Connection {
   beast::flat_buffer buffer_;
 };
 
-// A retiring connection closes properly once nothing is in flight and nothing waits to be sent.
-void close_if_idle(const std::shared_ptr<SlackAdapter::Connection>& connection,
-                   asio::any_io_executor executor) {
-  if (!connection->retiring || connection->in_flight > 0 || connection->writing || connection->closing)
-    return;
-  connection->closing = true;
-  asio::co_spawn(executor, connection->close(), asio::detached);
-}
-
-// Sends queued frames one at a time, then closes the connection if it is retiring and idle.
-asio::awaitable<void> drain(std::shared_ptr<SlackAdapter::Connection> connection,
-                            asio::any_io_executor executor) {
-  while (!connection->outgoing.empty()) {
-    const auto frame = std::move(connection->outgoing.front());
-    connection->outgoing.pop_front();
-    try {
-      co_await connection->write(frame);
-    } catch (const std::exception& e) {
-      spdlog::warn("Slack connection {}: a frame could not be sent ({})", connection->id, e.what());
-      connection->outgoing.clear();
-      connection->abort();
-    }
-  }
-  connection->writing = false;
-  close_if_idle(connection, executor);
-}
-
-void send_frame(const std::shared_ptr<SlackAdapter::Connection>& connection, std::string frame,
-                asio::any_io_executor executor) {
-  connection->outgoing.push_back(std::move(frame));
-  if (connection->writing || connection->closing) return;
-  connection->writing = true;
-  asio::co_spawn(executor, drain(connection, executor), asio::detached);
-}
-
 }  // namespace
 
 SlackAdapter::SlackAdapter(asio::any_io_executor executor, SlackOptions options)
@@ -166,37 +136,46 @@ SlackAdapter::SlackAdapter(asio::any_io_executor executor, SlackOptions options)
       bot_api_(executor, options_.api_url, options_.bot_token),
       app_api_(executor, options_.api_url, options_.app_token),
       delivery_(bot_api_),
-      wake_timer_(executor) {}
+      link_(executor,
+            link::CoreOptions{"Slack", "Socket Mode connection", Backoff{kFirstRetry, options_.max_backoff},
+                              options_.drain_timeout},
+            *this) {}
 
 SlackAdapter::~SlackAdapter() = default;
 
-void SlackAdapter::wake() {
-  woken_ = true;
-  wake_timer_.cancel();
-}
-
-asio::awaitable<void> SlackAdapter::sleep(std::chrono::milliseconds at_most) {
-  if (!woken_) {
-    wake_timer_.expires_after(at_most);
-    beast::error_code ec;
-    co_await wake_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  }
-  woken_ = false;
-}
-
 void SlackAdapter::stop() {
-  if (stopping_) return;
-  stopping_ = true;
-  for (const auto& connection : connections_) retire(connection);
-  wake();
+  link_.feed(link::Stop{});
 }
 
-int SlackAdapter::live_connections() const {
-  return static_cast<int>(
-      std::count_if(connections_.begin(), connections_.end(), [](const auto& c) { return !c->retiring; }));
+void SlackAdapter::open(link::SocketId id, const std::optional<link::Session>&) {
+  // Slack never resumes: the core has no session to offer, and every connection starts fresh.
+  asio::co_spawn(executor_, connect(id), asio::detached);
+}
+
+void SlackAdapter::ping(link::SocketId) {
+  // Beast pings Slack's sockets itself (keep_alive_pings): this I/O never reports PingDue, so
+  // the core never asks.
+}
+
+void SlackAdapter::retire(link::SocketId id) {
+  if (auto it = connections_.find(id); it != connections_.end()) {
+    it->second->retiring = true;
+    report_if_drained(it->second);
+  }
+}
+
+void SlackAdapter::close(link::SocketId id, link::Close::How how, int) {
+  auto it = connections_.find(id);
+  if (it == connections_.end() || it->second->closing) return;
+  it->second->closing = true;
+  if (how == link::Close::How::properly)
+    asio::co_spawn(executor_, it->second->close(), asio::detached);
+  else
+    it->second->abort();
 }
 
 asio::awaitable<void> SlackAdapter::check_tokens() {
+  const Backoff backoff{kFirstRetry, options_.max_backoff};
   for (int attempt = 0;; ++attempt) {
     const json none = json::object();
     auto result = co_await bot_api_.call("auth.test", none);
@@ -208,112 +187,114 @@ asio::awaitable<void> SlackAdapter::check_tokens() {
     if (!result.temporary())
       throw Refused("Slack refused SLACK_BOT_TOKEN: auth.test answered \"" + result.error +
                     "\"; check the Bot User OAuth Token (xoxb-…) on the app's OAuth & Permissions page");
-    const auto wait = backoff_delay(attempt, options_.max_backoff);
+    const auto wait = backoff.delay(attempt);
     spdlog::warn("Slack auth.test could not be reached ({}); trying again in {} ms", result.error,
                  wait.count());
-    co_await sleep(wait);
-    if (stopping_) co_return;
+    // stop() ends the wait: the core, not yet started, finishes at once.
+    co_await link_.pause(wait);
+    if (link_.finished()) co_return;
   }
 }
 
-asio::awaitable<void> SlackAdapter::open_connection() {
-  const json none = json::object();
-  auto result = co_await app_api_.call("apps.connections.open", none, WebApi::Retry{1});
-  if (!result.ok) {
-    if (!result.temporary() && token_refused(result.error))
-      throw Refused("Slack refused SLACK_APP_TOKEN: apps.connections.open answered \"" + result.error +
-                    "\"; check the App-Level Token (xapp-…, scope connections:write) on the app's Basic "
-                    "Information page");
-    throw std::runtime_error("apps.connections.open failed: " + result.error);
-  }
-  const auto url = Url::parse(result.body.value("url", std::string()));
-  if (!url) throw std::runtime_error("apps.connections.open gave no WebSocket URL");
-
+asio::awaitable<void> SlackAdapter::connect(link::SocketId id) {
   std::shared_ptr<Connection> connection;
-  if (url->tls)
-    connection = std::make_shared<WsConnection<beast::ssl_stream<beast::tcp_stream>>>(
-        next_connection_id_++, executor_, net::client_tls());
-  else
-    connection = std::make_shared<WsConnection<beast::tcp_stream>>(next_connection_id_++, executor_);
-  co_await connection->open(*url, options_.silent_after);
-  // Slack greets every new connection; until then it is not ready for envelopes.
-  auto frame = decode_frame(co_await connection->read());
-  if (!std::holds_alternative<Hello>(frame)) {
-    connection->abort();
-    throw std::runtime_error("Socket Mode connection did not start with hello");
+  try {
+    const json none = json::object();
+    auto result = co_await app_api_.call("apps.connections.open", none, WebApi::Retry{1});
+    if (!result.ok) {
+      if (!result.temporary() && token_refused(result.error)) {
+        link_.feed(link::ConnectFailed{
+            id,
+            "Slack refused SLACK_APP_TOKEN: apps.connections.open answered \"" + result.error +
+                "\"; check the App-Level Token (xapp-…, scope connections:write) on the app's Basic "
+                "Information page",
+            /*permanent=*/true});
+        co_return;
+      }
+      throw std::runtime_error("apps.connections.open failed: " + result.error);
+    }
+    const auto url = Url::parse(result.body.value("url", std::string()));
+    if (!url) throw std::runtime_error("apps.connections.open gave no WebSocket URL");
+
+    if (url->tls)
+      connection = std::make_shared<WsConnection<beast::ssl_stream<beast::tcp_stream>>>(id, executor_,
+                                                                                        net::client_tls());
+    else
+      connection = std::make_shared<WsConnection<beast::tcp_stream>>(id, executor_);
+    co_await connection->open(*url, options_.silent_after);
+    link_.feed(link::Opened{id});
+    // Slack greets every new connection; until then it is not ready for envelopes.
+    auto frame = decode_frame(co_await connection->read());
+    if (!std::holds_alternative<Hello>(frame))
+      throw std::runtime_error("Socket Mode connection did not start with hello");
+    connections_[id] = connection;
+    link_.feed(link::Ready{id, std::nullopt,
+                           std::to_string(std::get<Hello>(frame).num_connections) + " open at Slack"});
+  } catch (const std::exception& e) {
+    if (connection) connection->abort();
+    link_.feed(link::ConnectFailed{id, e.what()});
+    co_return;
   }
-  spdlog::info("Slack: Socket Mode connection {} open ({} open at Slack)", connection->id,
-               std::get<Hello>(frame).num_connections);
-  // The new connection is live; the ones it replaces finish their work and close.
-  for (const auto& older : connections_)
-    if (!older->retiring) retire(older);
-  connections_.push_back(connection);
   asio::co_spawn(executor_, read_loop(connection), asio::detached);
 }
 
-void SlackAdapter::retire(const std::shared_ptr<Connection>& connection) {
-  if (connection->retiring) return;
-  connection->retiring = true;
-  close_if_idle(connection, executor_);
-  // In-flight work that never finishes must not keep a socket open for ever.
-  connection->drain_deadline = std::make_unique<asio::steady_timer>(executor_, options_.drain_timeout);
-  connection->drain_deadline->async_wait([connection](const beast::error_code& ec) {
-    if (!ec && !connection->closing) {
-      connection->closing = true;
-      connection->abort();
-    }
-  });
-}
-
-void SlackAdapter::on_disconnect(const std::shared_ptr<Connection>& connection, const std::string& reason) {
-  if (reason == "link_disabled") {
-    fatal_ =
-        "Slack disabled Socket Mode for this app (disconnect: link_disabled); turn Socket Mode back on "
-        "in the app's settings and start Tend again";
-    spdlog::error("{}", fatal_);
-    stop();
-  } else if (reason == "too_many_websockets") {
-    spdlog::warn("Slack: too many WebSockets open; closing connection {}", connection->id);
-    if (live_connections() > 1 || connection->retiring) {
-      retire(connection);
-    } else {
-      replace_wanted_ = true;
-      wake();
-    }
-  } else {
-    // refresh_requested, warning and anything new: open the next connection, then close this one.
-    spdlog::info("Slack: connection {} asked to refresh ({})", connection->id, reason);
-    if (!connection->retiring) {
-      replace_wanted_ = true;
-      wake();
-    }
-  }
-}
-
 asio::awaitable<void> SlackAdapter::read_loop(std::shared_ptr<Connection> connection) {
+  const auto id = connection->id;
   for (;;) {
     std::string text;
     try {
       text = co_await connection->read();
+    } catch (const beast::system_error& e) {
+      // Beast's keep-alive ping went unanswered for the rest of `silent_after`.
+      if (e.code() == beast::error::timeout) link_.feed(link::PongMissing{id});
+      connections_.erase(id);
+      link_.feed(link::ReadError{id, e.what()});
+      break;
     } catch (const std::exception& e) {
-      if (!connection->closing)
-        spdlog::warn("Slack: connection {} lost ({}); reconnecting", connection->id, e.what());
+      connections_.erase(id);
+      link_.feed(link::ReadError{id, e.what()});
       break;
     }
+    link_.feed(link::FrameReceived{id, std::nullopt});
     auto frame = decode_frame(text);
     if (auto* envelope = std::get_if<Envelope>(&frame)) {
       receive(connection, std::move(*envelope));
     } else if (auto* disconnect = std::get_if<Disconnect>(&frame)) {
-      on_disconnect(connection, disconnect->reason);
+      link_.feed(link_notice(id, *disconnect));
     } else if (auto* bad = std::get_if<DecodeError>(&frame)) {
-      spdlog::warn("Slack: connection {} sent a frame Tend cannot read: {}", connection->id, bad->what);
-      if (!bad->envelope_id.empty()) send_frame(connection, encode_ack(bad->envelope_id), executor_);
+      spdlog::warn("Slack: connection {} sent a frame Tend cannot read: {}", id, bad->what);
+      if (!bad->envelope_id.empty()) send_frame(connection, encode_ack(bad->envelope_id));
     }
   }
   connection->closing = true;
-  if (connection->drain_deadline) connection->drain_deadline->cancel();
-  std::erase(connections_, connection);
-  wake();
+}
+
+void SlackAdapter::send_frame(const std::shared_ptr<Connection>& connection, std::string frame) {
+  connection->outgoing.push_back(std::move(frame));
+  if (connection->writing || connection->closing) return;
+  connection->writing = true;
+  asio::co_spawn(executor_, write_queued(connection), asio::detached);
+}
+
+// Beast allows one write at a time: frames queue on the connection behind this single writer.
+asio::awaitable<void> SlackAdapter::write_queued(std::shared_ptr<Connection> connection) {
+  while (!connection->outgoing.empty() && !connection->closing) {
+    const auto frame = std::move(connection->outgoing.front());
+    connection->outgoing.pop_front();
+    try {
+      co_await connection->write(frame);
+    } catch (const std::exception& e) {
+      connection->outgoing.clear();
+      link_.feed(link::WriteError{connection->id, e.what()});
+    }
+  }
+  connection->writing = false;
+  report_if_drained(connection);
+}
+
+void SlackAdapter::report_if_drained(const std::shared_ptr<Connection>& connection) {
+  if (connection->retiring && !connection->closing && connection->drained())
+    link_.feed(link::Drained{connection->id});
 }
 
 asio::awaitable<void> SlackAdapter::answer(const std::string& user_id, const std::string& response_url,
@@ -435,10 +416,10 @@ asio::awaitable<void> SlackAdapter::respond(std::shared_ptr<Connection> connecti
     } else if (auto* ignored = std::get_if<Ignored>(&envelope.inbound)) {
       spdlog::debug("Slack: acknowledged and ignored {}", ignored->what);
     }
-    send_frame(connection, encode_ack(envelope.envelope_id, ack_payload), executor_);
+    send_frame(connection, encode_ack(envelope.envelope_id, ack_payload));
   }
   --connection->in_flight;
-  close_if_idle(connection, executor_);
+  report_if_drained(connection);
   if (after_ack) {
     try {
       co_await after_ack();
@@ -451,38 +432,8 @@ asio::awaitable<void> SlackAdapter::respond(std::shared_ptr<Connection> connecti
 asio::awaitable<void> SlackAdapter::run(platform::Dispatcher& dispatcher) {
   dispatcher_ = &dispatcher;
   co_await check_tokens();
-  int failures = 0;
-  while (!stopping_) {
-    // Never more than two open: a replacement waits for a retiring connection to finish.
-    const bool wanted = live_connections() == 0 || replace_wanted_;
-    if (wanted && connections_.size() < 2) {
-      replace_wanted_ = false;
-      std::optional<std::chrono::milliseconds> retry_in;
-      try {
-        co_await open_connection();
-        failures = 0;
-      } catch (const Refused& e) {
-        fatal_ = e.what();
-        stop();
-        break;
-      } catch (const std::exception& e) {
-        retry_in = backoff_delay(failures++, options_.max_backoff);
-        spdlog::warn("Slack: could not connect ({}); trying again in {} ms", e.what(), retry_in->count());
-        if (live_connections() > 0) replace_wanted_ = true;
-      }
-      if (retry_in) {
-        co_await sleep(*retry_in);
-        continue;
-      }
-      if (stopping_)
-        for (const auto& connection : connections_) retire(connection);
-      continue;
-    }
-    co_await sleep(std::chrono::hours(1));
-  }
-  while (!connections_.empty()) co_await sleep(std::chrono::seconds(1));
-  spdlog::info("Slack: all connections closed");
-  if (!fatal_.empty()) throw std::runtime_error(fatal_);
+  link_.feed(link::Start{});
+  co_await link_.until_finished();
 }
 
 }  // namespace tend::slack

@@ -1,22 +1,24 @@
 #pragma once
 // Tend on Slack: Socket Mode for what people do, the Web API for what Tend says.
 //
-// One supervisor loop keeps exactly one live Socket Mode connection. When Slack asks for a
-// refresh (disconnect: refresh_requested or warning) the next connection is opened before the
-// old one is closed, and the old one is closed only once its in-flight envelopes are
-// acknowledged, so never more than two are open. Every envelope is acknowledged after the
-// router returned, which is after its transaction committed; a socket that carries nothing,
-// not even a pong, for `silent_after` is replaced.
+// This file is the I/O: Beast sockets, the Web API calls that open them, and the batching of
+// envelopes to the router. What happens to the link (reconnect, back off, open a replacement
+// before closing a refreshed socket, close it once its envelopes are acknowledged, give up) is
+// decided by the connection core (bot/platform/connection_core.hpp); this file tells it what
+// happened and does what it answers. Every envelope is acknowledged after the router returned,
+// which is after its transaction committed; Beast pings a quiet socket and gives it up when it
+// stays silent for `silent_after`.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "bot/platform/adapter.hpp"
+#include "bot/platform/link_driver.hpp"
 #include "bot/platform/slack/codec.hpp"
 #include "bot/platform/slack/delivery.hpp"
 #include "bot/platform/slack/web_api.hpp"
@@ -36,7 +38,7 @@ struct SlackOptions {
   std::chrono::milliseconds drain_timeout{10000};
 };
 
-class SlackAdapter final : public platform::Adapter {
+class SlackAdapter final : public platform::Adapter, private link::SocketIo {
  public:
   SlackAdapter(boost::asio::any_io_executor executor, SlackOptions options);
   ~SlackAdapter() override;
@@ -51,15 +53,24 @@ class SlackAdapter final : public platform::Adapter {
     return delivery_.send(to, message);
   }
   boost::asio::awaitable<std::optional<platform::UserProfile>> lookup_user(std::string user_id) override {
-    co_return co_await bot_api_.user_profile(user_id);
+    return delivery_.lookup_user(std::move(user_id));
   }
 
   class Connection;
 
  private:
   boost::asio::awaitable<void> check_tokens();
-  boost::asio::awaitable<void> open_connection();
+  // What the connection core asks of the sockets.
+  void open(link::SocketId id, const std::optional<link::Session>& resume) override;
+  void ping(link::SocketId id) override;
+  void retire(link::SocketId id) override;
+  void close(link::SocketId id, link::Close::How how, int code) override;
+  boost::asio::awaitable<void> connect(link::SocketId id);
   boost::asio::awaitable<void> read_loop(std::shared_ptr<Connection> connection);
+  void send_frame(const std::shared_ptr<Connection>& connection, std::string frame);
+  boost::asio::awaitable<void> write_queued(std::shared_ptr<Connection> connection);
+  // A retiring connection with nothing in flight and nothing to write tells the core so.
+  void report_if_drained(const std::shared_ptr<Connection>& connection);
   // Envelopes that arrive together go to the router together: one transaction, one commit, and
   // then each is acknowledged (group commit).
   void receive(const std::shared_ptr<Connection>& connection, Envelope envelope);
@@ -68,24 +79,15 @@ class SlackAdapter final : public platform::Adapter {
                                        std::optional<Reply> reply);
   boost::asio::awaitable<void> answer(const std::string& user_id, const std::string& response_url,
                                       const Message& reply);
-  void on_disconnect(const std::shared_ptr<Connection>& connection, const std::string& reason);
-  void retire(const std::shared_ptr<Connection>& connection);
-  int live_connections() const;
-  void wake();
-  boost::asio::awaitable<void> sleep(std::chrono::milliseconds at_most);
 
   boost::asio::any_io_executor executor_;
   SlackOptions options_;
   WebApi bot_api_;
   WebApi app_api_;
-  Delivery delivery_;
-  boost::asio::steady_timer wake_timer_;
-  bool woken_ = false;
-  bool stopping_ = false;
-  bool replace_wanted_ = false;
-  std::string fatal_;  // why Tend must stop, when Slack said so
+  slack::Delivery delivery_;
+  link::Driver link_;
   platform::Dispatcher* dispatcher_ = nullptr;
-  std::vector<std::shared_ptr<Connection>> connections_;
+  std::map<link::SocketId, std::shared_ptr<Connection>> connections_;
   struct Received {
     std::shared_ptr<Connection> connection;
     Envelope envelope;
@@ -93,7 +95,6 @@ class SlackAdapter final : public platform::Adapter {
   static constexpr std::size_t kMaxBatch = 256;
   std::vector<Received> pending_;
   bool handling_ = false;
-  int next_connection_id_ = 1;
 };
 
 }  // namespace tend::slack

@@ -9,8 +9,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <random>
 
+#include "base/backoff.hpp"
 #include "bot/net/tls.hpp"
 
 namespace tend::slack {
@@ -23,7 +23,8 @@ using json = nlohmann::json;
 namespace {
 
 constexpr std::chrono::seconds kIoTimeout{30};
-constexpr std::chrono::seconds kMaxBackoff{30};
+// Temporary failures wait 0.5 s, 1 s, 2 s… up to 30 s, jittered.
+constexpr Backoff kRetryBackoff{std::chrono::milliseconds(500), std::chrono::seconds(30)};
 constexpr std::chrono::seconds kDefaultRetryAfter{30};
 
 std::string form_encode(const json& args) {
@@ -52,13 +53,6 @@ std::string form_encode(const json& args) {
 }
 
 }  // namespace
-
-std::chrono::milliseconds backoff_delay(int attempt, std::chrono::milliseconds cap) {
-  static std::mt19937 rng{std::random_device{}()};
-  const auto base = std::min(cap, std::chrono::milliseconds(500L << std::clamp(attempt, 0, 10)));
-  std::uniform_int_distribution<long> jitter(0, base.count() / 2);
-  return std::min(cap, base + std::chrono::milliseconds(jitter(rng)));
-}
 
 std::optional<Url> Url::parse(const std::string& text) {
   Url url;
@@ -195,7 +189,7 @@ asio::awaitable<ApiResult> WebApi::call(const std::string& method, const json& a
     if (result.ok || !result.temporary() || attempt + 1 >= retry.attempts) break;
     const auto wait = result.rate_limited()
                           ? std::chrono::duration_cast<std::chrono::milliseconds>(result.retry_after)
-                          : backoff_delay(attempt, kMaxBackoff);
+                          : kRetryBackoff.delay(attempt);
     spdlog::warn("Slack {} failed ({}), trying again in {} ms", method, result.error, wait.count());
     asio::steady_timer timer(executor_, wait);
     co_await timer.async_wait(asio::use_awaitable);

@@ -37,9 +37,6 @@ struct Url {
   static std::optional<Url> parse(const std::string& text);
 };
 
-// The wait before try number `attempt` (from 0): 500 ms doubling, jittered, never above `cap`.
-std::chrono::milliseconds backoff_delay(int attempt, std::chrono::milliseconds cap);
-
 class WebApi {
  public:
   // `base` ends with '/'; `token` goes in the Authorization header and nowhere else.

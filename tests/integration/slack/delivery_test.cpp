@@ -13,29 +13,6 @@
 using namespace tend;
 using namespace std::chrono;
 
-namespace {
-
-// Only the outbox half of an adapter: enough for the sender.
-class SendOnly final : public platform::Adapter {
- public:
-  explicit SendOnly(slack::Delivery& delivery) : delivery_(delivery) {}
-  std::string platform() const override { return "slack"; }
-  boost::asio::awaitable<void> run(platform::Dispatcher&) override { co_return; }
-  void stop() override {}
-  boost::asio::awaitable<platform::SendResult> send(const platform::Recipient& to,
-                                                    const Message& m) override {
-    return delivery_.send(to, m);
-  }
-  boost::asio::awaitable<std::optional<platform::UserProfile>> lookup_user(std::string id) override {
-    return delivery_.lookup_user(std::move(id));
-  }
-
- private:
-  slack::Delivery& delivery_;
-};
-
-}  // namespace
-
 TEST_CASE("outbox messages reach Slack as DMs and channel posts; a 429 is honoured and nothing is lost") {
   emulator::SlackEmulator slack;
   slack.rate_limit("chat.postMessage", 1, 1);
@@ -55,8 +32,7 @@ TEST_CASE("outbox messages reach Slack as DMs and channel posts; a 429 is honour
   boost::asio::io_context io;
   slack::WebApi api(io.get_executor(), slack.api_base(), "xoxb-emulator");
   slack::Delivery delivery(api);
-  SendOnly adapter(delivery);
-  OutboxSender sender(io.get_executor(), db, clock, adapter, {milliseconds{100}, 8});
+  OutboxSender sender(io.get_executor(), db, clock, delivery, {milliseconds{100}, 8});
   boost::asio::co_spawn(io, sender.run(), boost::asio::detached);
   const auto deadline = steady_clock::now() + seconds(10);
   while (sender.delivered() < 3 && steady_clock::now() < deadline) io.run_for(milliseconds(50));

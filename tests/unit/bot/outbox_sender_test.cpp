@@ -18,7 +18,7 @@ using Status = platform::SendResult::Status;
 
 namespace {
 
-class ScriptedPlatform final : public platform::Adapter {
+class ScriptedPlatform final : public platform::Delivery {
  public:
   std::deque<platform::SendResult> answers;  // consumed in order; then every send succeeds
   struct Attempt {
@@ -29,9 +29,6 @@ class ScriptedPlatform final : public platform::Adapter {
   std::vector<Attempt> attempts;
   const Clock* clock = nullptr;
 
-  std::string platform() const override { return "scripted"; }
-  boost::asio::awaitable<void> run(platform::Dispatcher&) override { co_return; }
-  void stop() override {}
   boost::asio::awaitable<platform::SendResult> send(const platform::Recipient& to,
                                                     const Message& m) override {
     attempts.push_back({to.id, m.text, clock->precise_now()});

@@ -203,6 +203,22 @@ TEST_CASE("mentions are understood in all three forms, and unknown names are exp
   CHECK_FALSE(storage::People(w.db).by_platform_id("console", "nobody"));
 }
 
+TEST_CASE("where a platform's ids are the names people type, an admin can name someone Tend has not met") {
+  Workspace w;
+  w.router = std::make_unique<Router>(w.db, w.clock, w.registry, RouterOptions{"console", {"ada"}, {}, true});
+  CHECK_THAT(w.say("ada", "/tend admin person @sam staff").text, Contains("sam is now staff"));
+  auto sam = storage::People(w.db).by_platform_id("console", "sam");
+  REQUIRE(sam);
+  CHECK(sam->kind == storage::Kind::staff);
+  CHECK_THAT(w.say("ada", "/tend admin supervisor @bo @sam").text, Contains("bo"));
+  // When sam and bo speak for themselves later, they are the people the admin set up.
+  CHECK_THAT(w.say("sam", "/tend me").text, Contains("staff"));
+  w.say("bo", "/checkin 2 rough night");
+  REQUIRE(w.outbox().size() == 1);
+  CHECK(w.outbox()[0].recipient.id == "sam");
+  CHECK(storage::People(w.db).of_kind(storage::Kind::staff).size() == 1);
+}
+
 TEST_CASE("a redelivered command is answered again without being handled twice") {
   Workspace w;
   auto first = w.say("bo", "/checkin 4", {"env-1", "trigger-1"});

@@ -68,6 +68,21 @@ TEST_CASE("bad story input is explained and nothing is scheduled") {
   CHECK(storage::Jobs(t.db).count() == jobs_before);
 }
 
+TEST_CASE("every command reads dates as people type them, through one parser") {
+  Team t;  // Wednesday 3 June 2026, 10:00 in London
+  CHECK_THAT(t.say("bo", "/story next fri 3pm talk at the library").text,
+             Contains("_talk at the library_, Fri 5 Jun 15:00"));
+  // A story may be past: a date without a year is the nearest one.
+  CHECK_THAT(t.say("bo", "/story 20 May panel").text, Contains("_panel_, Wed 20 May 12:00"));
+  CHECK_THAT(t.say("bo", "/story 3/6 panel").text, Contains("When was it?") && Contains("two ways"));
+  CHECK_THAT(t.say("bo", "/break until 3 days ago").text, Contains("That date has passed"));
+  CHECK_THAT(t.say("bo", "/break until next mon back soon").text, Contains("until Mon 8 Jun 00:00"));
+  CHECK_THAT(t.say("sam", "/supervision offer next tue 2pm 45").text, Contains("Tue 9 Jun 14:00"));
+  // A slot lies ahead: 1 June without a year is next year's.
+  CHECK_THAT(t.say("sam", "/supervision offer 1 Jun 9:30am").text, Contains("Tue 1 Jun 09:30"));
+  CHECK_THAT(t.say("sam", "/supervision offer in 2 weeks").text, Contains("start time"));
+}
+
 TEST_CASE("Done records who checked in, shows in the team view, and stops the escalation") {
   Team t;
   t.say("bo", "/story today 09:00 conference talk");
