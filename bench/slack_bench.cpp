@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "bench/harness.hpp"
+#include "tests/bolt/pinned_node.hpp"
 
 using namespace tend;
 using namespace std::chrono;
@@ -37,6 +38,7 @@ namespace {
 
 constexpr int kUsers = 100;
 constexpr int kWarmup = 200;
+const std::filesystem::path kBoltDir = std::filesystem::path(TEND_SOURCE_DIR) / "tests" / "bolt";
 
 struct Figures {
   double cpu_ms_per_1000 = 0;
@@ -71,7 +73,8 @@ Figures run_once(const std::string& bot, int burst, int steady_seconds) {
     process = bench::start_tend(dir, slack, log_level ? log_level : "warn");
   } else {
     process = std::make_unique<testing::ChildProcess>(
-        dir, std::vector<std::string>{"node", std::string(TEND_SOURCE_DIR) + "/tests/bolt/app.js"},
+        dir,
+        std::vector<std::string>{testing::pinned_node(kBoltDir).string(), (kBoltDir / "app.js").string()},
         std::vector<std::string>{"SLACK_APP_TOKEN=xapp-emulator", "SLACK_BOT_TOKEN=xoxb-emulator",
                                  "SLACK_API_URL=" + slack.api_base()});
     if (!slack.wait_for_sockets(1, 30s)) throw std::runtime_error("Bolt did not connect:\n" + process->log());
@@ -143,7 +146,8 @@ int main(int argc, char** argv) {
   const int runs = argc > 1 ? std::atoi(argv[1]) : 3;
   const int burst = argc > 2 ? std::atoi(argv[2]) : 20000;
   const int steady_seconds = argc > 3 ? std::atoi(argv[3]) : 5;
-  if (!std::filesystem::exists(std::string(TEND_SOURCE_DIR) + "/tests/bolt/node_modules/@slack/bolt")) {
+  if (!std::filesystem::exists(kBoltDir / "node_modules" / "@slack" / "bolt") ||
+      testing::pinned_node(kBoltDir).empty()) {
     std::cerr << "Bolt is not installed: run `npm ci` in tests/bolt (./dev test does)\n";
     return 1;
   }

@@ -2,6 +2,8 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 #include <iostream>
 
 #include "bot/logging.hpp"
@@ -21,7 +23,7 @@ int main(int argc, char** argv) {
   app.add_option("--config", config_path,
                  "TOML config file (default config/tend.toml; defaults when absent)");
   auto* run = app.add_subcommand(
-      "run", "serve the configured platform (the console when no chat credentials are set)");
+      "run", "serve the configured platform (the console, in a terminal, when no chat credentials are set)");
   auto* console = app.add_subcommand("console", "a local chat in the terminal, with a simulated clock");
   auto* check = app.add_subcommand("check-config", "validate the configuration and the database, then exit");
   auto* backup = app.add_subcommand("backup", "copy the database to a file while Tend may be running");
@@ -39,6 +41,15 @@ int main(int argc, char** argv) {
     return 2;
   }
   tend::setup_logging(config.log_level);
+  // `tend run` without chat credentials is the console, which needs someone at a terminal. A
+  // service (or a container started without -it) has none: stop at once, saying what to set.
+  if (*run && config.platform == "console" && !::isatty(STDIN_FILENO)) {
+    spdlog::error(
+        "no chat platform to serve: set SLACK_APP_TOKEN and SLACK_BOT_TOKEN (Slack), MATTERMOST_URL "
+        "and MATTERMOST_TOKEN (Mattermost) or DISCORD_TOKEN and DISCORD_APPLICATION_ID (Discord); "
+        "for the service, in /etc/tend/env. The console needs a terminal: `tend console` reads a pipe.");
+    return 2;
+  }
 
   try {
     if (*check) {
@@ -67,5 +78,4 @@ int main(int argc, char** argv) {
     spdlog::critical("stopped by an unexpected error: {}", e.what());
     return 1;
   }
-  (void)run;
 }

@@ -167,6 +167,19 @@ TEST_CASE("configuration mistakes exit with code 2 and name the key") {
   CHECK_THAT(fine.out, Contains("Configuration OK"));
 }
 
+TEST_CASE("tend run with no credentials and no terminal, as a service starts it, stops naming what to set") {
+  Sandbox box;
+  auto r = box.tend("run", "/checkin 4\n");
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
+  for (const char* variable : {"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "MATTERMOST_URL", "MATTERMOST_TOKEN",
+                               "DISCORD_TOKEN", "DISCORD_APPLICATION_ID", "/etc/tend/env"})
+    CHECK_THAT(r.err, Contains(variable));
+  CHECK_FALSE(std::filesystem::exists(box.dir / "data" / "tend.db"));
+  // The same input through `tend console` is a session.
+  CHECK_THAT(box.tend("console", "/checkin 4\n").out, Contains("Checked in at *4/5*"));
+}
+
 TEST_CASE("a database file that is not a database stops Tend with a clear message") {
   Sandbox box;
   std::ofstream(box.dir / "notes.db") << std::string(8192, 'x');

@@ -1,6 +1,6 @@
 #pragma once
 // Slack, as far as Tend's tests need it, on 127.0.0.1 with an ephemeral port: the Web API
-// methods Tend calls, answered in the shapes of the real payloads in shared/fixtures/slack, with
+// methods Tend calls, answered in the shapes of the real payloads in tests/fixtures/slack, with
 // faults a test can switch on (429 with Retry-After, 5xx). It runs its own io_context on its own
 // thread; its methods may be called from the test's thread.
 #include <nlohmann/json.hpp>

@@ -3,6 +3,7 @@
 // and acknowledges it with a reply, exactly as it would against slack.com.
 #include <catch2/catch.hpp>
 
+#include "tests/bolt/pinned_node.hpp"
 #include "tests/emulator/slack_emulator.hpp"
 #include "tests/integration/child_process.hpp"
 
@@ -14,10 +15,12 @@ TEST_CASE("a Bolt app in Socket Mode receives and acknowledges a slash command f
   const std::filesystem::path app_dir = std::filesystem::path(TEND_SOURCE_DIR) / "tests" / "bolt";
   INFO("run `npm ci` in tests/bolt (./dev test does)");
   REQUIRE(std::filesystem::exists(app_dir / "node_modules" / "@slack" / "bolt"));
+  const auto node = testing::pinned_node(app_dir);
+  REQUIRE_FALSE(node.empty());
 
   emulator::SlackEmulator slack;
   const auto dir = std::filesystem::temp_directory_path() / ("tend-bolt-" + std::to_string(::getpid()));
-  testing::ChildProcess bolt(dir, {"node", (app_dir / "app.js").string()},
+  testing::ChildProcess bolt(dir, {node.string(), (app_dir / "app.js").string()},
                              {"SLACK_APP_TOKEN=xapp-emulator", "SLACK_BOT_TOKEN=xoxb-emulator",
                               "SLACK_API_URL=" + slack.api_base()});
   INFO(bolt.output() << bolt.log());

@@ -1,6 +1,6 @@
 // The emulator is only worth testing against if it talks like Slack: every field it sends, in
 // envelopes and in Web API answers, must be a field Slack sends, with the same JSON type, as
-// recorded in shared/fixtures/slack (real payloads, and the SDK recorders' union of fields).
+// recorded in tests/fixtures/slack (real payloads, and the SDK recorders' union of fields).
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>

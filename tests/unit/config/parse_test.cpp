@@ -60,6 +60,7 @@ TEST_CASE("times of day, quiet hours and working days") {
   CHECK(parse_working_days("mon-sun").all());
   CHECK(format_working_days(parse_working_days("MON,wed,Friday")) == "mon,wed,fri");
   CHECK(format_working_days(parse_working_days("tue-thu")) == "tue-thu");
+  CHECK(format_working_days(parse_working_days("mon,tue,thu-sat")) == "mon,tue,thu-sat");
   CHECK_THROWS_AS(parse_working_days("weekdays"), ParseError);
 }
 

@@ -1,4 +1,4 @@
-// The Slack codec against the payloads Slack really sends (shared/fixtures/slack).
+// The Slack codec against the payloads Slack really sends (tests/fixtures/slack).
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>

@@ -1,4 +1,4 @@
-// Each disconnect Slack sends (the real payloads in shared/fixtures/slack/socket_mode), decoded by
+// Each disconnect Slack sends (the real payloads in tests/fixtures/slack/socket_mode), decoded by
 // the codec and handed to the connection core: what Tend does next and what it logs.
 #include <catch2/catch.hpp>
 #include <filesystem>
