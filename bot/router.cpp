@@ -228,7 +228,8 @@ Reply Router::action_reply(const platform::Action& action,
         return spec->handler(ctx, commands::ActionInput{action.value, action.fields});
       },
       effects);
-  effects.handled.emplace_back(spec ? spec->action_id : "unknown",
+  // A string_view on both sides: a ternary of std::string and a literal would make a temporary.
+  effects.handled.emplace_back(spec ? std::string_view(spec->action_id) : std::string_view("unknown"),
                                !spec || not_permitted ? Outcome::refused : effects.outcome);
   return reply;
 }
