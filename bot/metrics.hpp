@@ -51,7 +51,21 @@ class Metrics {
     uint64_t count = 0;
     double sum = 0;
   };
-  std::map<std::tuple<std::string, std::string, Outcome>, uint64_t, std::less<>> commands_;
+  // Compares (platform, command, outcome) keys as views, so a series is found without allocating.
+  // Spelled out because clang 14 with libstdc++ 12 cannot compare a tuple of strings with a tuple
+  // of string_views directly, as std::less<> would.
+  struct CommandKeyLess {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return view(a) < view(b);
+    }
+    template <class Key>
+    static std::tuple<std::string_view, std::string_view, Outcome> view(const Key& k) {
+      return {std::get<0>(k), std::get<1>(k), std::get<2>(k)};
+    }
+  };
+  std::map<std::tuple<std::string, std::string, Outcome>, uint64_t, CommandKeyLess> commands_;
   std::map<std::string, Histogram, std::less<>> ack_latency_;
   std::map<std::string, uint64_t, std::less<>> outbox_sent_;
   std::map<std::string, uint64_t, std::less<>> outbox_dead_;
