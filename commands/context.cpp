@@ -103,6 +103,7 @@ Instant Services::send(const storage::Person& to, const Message& message, const 
   }
   auto facts = facts_of(db, about, now_);
   facts.window = window_of(to);
+  if (to.on_break(now_)) facts.recipient_break_until = to.on_break_until;
   const auto decision = config::decide(facts);
   if (decision.verdict == config::Verdict::drop) return now_;
   const bool hold = decision.verdict == config::Verdict::hold;
@@ -119,7 +120,10 @@ Services::Recheck Services::recheck(const storage::OutboxItem& item) const {
   auto facts = facts_of(db, item.about, now_);
   std::optional<storage::Person> to;
   if (item.recipient.person_id) to = storage::People(db).by_id(*item.recipient.person_id);
-  if (to) facts.window = window_of(*to);
+  if (to) {
+    facts.window = window_of(*to);
+    if (to->on_break(now_)) facts.recipient_break_until = to->on_break_until;
+  }
   Recheck out{config::decide(facts), item.message};
   if (item.about.about_at)
     out.message.text = with_moment(std::move(out.message.text), *item.about.about_at, now_,
