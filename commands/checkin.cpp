@@ -91,6 +91,11 @@ Reply record(Context& ctx, std::optional<int> score, std::string note) {
                                               : is_private ? "; your note stays private."
                                                            : ", with your note."});
     text += sent.reply;
+    if (support)
+      if (const auto buddies = tell_buddies_of_support(ctx, ctx.caller, sent.who_knows); !buddies.empty())
+        text += "\n" + buddies +
+                " (your buddy) hears that you asked for support, as you chose: not your score "
+                "or your note.";
   } else {
     text += "\n" + who_sees(supervisor, is_private, !note.empty());
   }
@@ -188,6 +193,7 @@ Reply team(Context& ctx, std::string_view) {
     }
     if (!latest.empty() && !latest.front().note.empty() && !latest.front().is_private)
       text += "\n    > " + std::string(utf8_prefix(latest.front().note, 200));
+    if (auto debriefs = debriefs_at_a_glance(ctx, v)) text += "\n    " + *debriefs;
     text += "\n";
   }
   return Reply{text, {}, {}};
