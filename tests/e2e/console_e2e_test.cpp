@@ -462,7 +462,7 @@ TEST_CASE(
   auto weeks = box.tend("console",
                         ":advance 15d\n"
                         ":as @ryan\n/checkin 2 support awful night\n"
-                        ":as @bo\n/debrief\n:press 3\n:press 1\n:press 2\n"
+                        ":as @bo\n/debrief\n:press 3\n:press 1\n:press 2\n/debrief 4 a quiet group tonight\n"
                         ":as @sam\n/supervision offer in 3 days 14:00\n"
                         ":as @bo\n/supervision book 1\n:advance 4d\n",
                         env);
@@ -483,14 +483,16 @@ TEST_CASE(
   for (const auto& m : reminders)
     agenda = agenda || (m.find("Reminder: supervision with bo in 24 hours") != std::string::npos &&
                         m.find("For the agenda: bo's debriefs since they joined") != std::string::npos &&
-                        m.find("3/5 · stirred up: yes · would like to talk: no ⚑") != std::string::npos);
+                        m.find("3/5 · stirred up: yes · would like to talk: no ⚑") != std::string::npos &&
+                        m.find("4/5\n        > a quiet group tonight") != std::string::npos);
   CHECK(agenda);
   // The buddy never sees a score or a note: checked on every message bo was sent.
   for (const auto& m : messages_to(pairing.out + weeks.out, "bo")) {
     INFO(m);
     CHECK_THAT(m, !Contains("/5") && !Contains("awful night"));
   }
-  CHECK_THAT(weeks.err, !Contains("awful night"));
+  // Notes never reach the log.
+  CHECK_THAT(weeks.err, !Contains("awful night") && !Contains("quiet group"));
 
   // Another restart: bo's break silences the prompts to and about bo; they come back after it.
   auto away = box.tend("console", ":as @bo\n/break\n:advance 20d\n/break end\n:advance 15d\n", env);
