@@ -63,11 +63,9 @@ Reply record(Context& ctx, std::optional<int> score, std::string note) {
   const bool is_private = contains_word(note, "private");
   const bool support = contains_word(note, "support");
   storage::Checkin checkin{0, ctx.caller.id, score, note, is_private, support, ctx.now()};
+  // The overdue watch is not moved here: when it falls due it finds this check-in and sets itself
+  // to checkin.overdue_after after it, so a check-in writes no job and wakes no timer.
   const auto checkin_id = storage::Checkins(ctx.db).add(checkin);
-  const auto overdue_after = ctx.settings().duration("checkin.overdue_after");
-  ctx.schedule({storage::JobKind::checkin_overdue, ctx.now() + overdue_after,
-                storage::PersonJob{ctx.caller.id}, "overdue:" + std::to_string(ctx.caller.id), ctx.caller.id},
-               /*replace_existing=*/true);
 
   std::optional<storage::Person> supervisor;
   if (ctx.caller.supervisor_id) supervisor = storage::People(ctx.db).by_id(*ctx.caller.supervisor_id);

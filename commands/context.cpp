@@ -13,19 +13,6 @@
 #include "storage/time.hpp"
 
 namespace tend::commands {
-namespace {
-
-config::Settings layered(storage::Database& db, const storage::SettingValues& file_settings,
-                         std::optional<int64_t> person_id) {
-  storage::SettingsStore store(db);
-  auto merged = file_settings;
-  for (auto& [key, value] : store.values(storage::SettingsStore::global)) merged[key] = value;
-  if (person_id)
-    for (auto& [key, value] : store.values(*person_id)) merged[key] = value;
-  return config::Settings(std::move(merged));
-}
-
-}  // namespace
 
 Services::Services(storage::Database& db_, const Clock& clock_, const Registry& registry_,
                    const storage::SettingValues& file_settings)
@@ -38,11 +25,11 @@ Context::Context(storage::Database& db_, const Clock& clock_, storage::Person ca
       settings_(settings_for(caller)) {}
 
 config::Settings Services::settings_for(const storage::Person& person) const {
-  return layered(db, file_settings_, person.id);
+  return storage::SettingsStore(db).layered(person.id, file_settings_);
 }
 
 config::Settings Services::global_settings() const {
-  return layered(db, file_settings_, std::nullopt);
+  return storage::SettingsStore(db).layered(storage::SettingsStore::global, file_settings_);
 }
 
 const date::time_zone* Services::zone_of(const storage::Person& person) const {

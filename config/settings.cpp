@@ -173,7 +173,7 @@ std::string normalize_setting(std::string_view key, std::string_view value) {
 }
 
 std::string Settings::raw(std::string_view key) const {
-  if (auto it = values_.find(key); it != values_.end()) return it->second;
+  if (auto it = values_->find(key); it != values_->end()) return it->second;
   const auto* spec = find_setting(key);
   if (!spec) throw std::out_of_range("no setting " + std::string(key));
   return std::string(spec->default_value);

@@ -259,6 +259,23 @@ CREATE TABLE debriefs (
 );
 CREATE INDEX debriefs_person_at ON debriefs(person_id, at);
 CREATE INDEX debriefs_noted_at ON debriefs(at) WHERE note IS NOT NULL;
+    {7, "a reply is stored once per delivery, whatever number of ids the platform gave it", R"sql(
+-- Slack gives a delivery two ids (envelope_id, and trigger_id or event_id); the reply was stored
+-- under each. Now it is stored once, and each id points at it.
+CREATE TABLE inbound_replies (
+  id     INTEGER PRIMARY KEY,
+  reply  TEXT NOT NULL,
+  at     INTEGER NOT NULL
+);
+CREATE TABLE inbound_ids (
+  delivery_id  TEXT PRIMARY KEY,
+  reply_id     INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO inbound_replies (id, reply, at) SELECT rowid, reply, at FROM inbound;
+INSERT INTO inbound_ids (delivery_id, reply_id) SELECT delivery_id, rowid FROM inbound;
+DROP TABLE inbound;
+ALTER TABLE inbound_replies RENAME TO inbound;
+CREATE INDEX inbound_at ON inbound(at);
 )sql"},
 };
 
