@@ -259,6 +259,7 @@ CREATE TABLE debriefs (
 );
 CREATE INDEX debriefs_person_at ON debriefs(person_id, at);
 CREATE INDEX debriefs_noted_at ON debriefs(at) WHERE note IS NOT NULL;
+)sql"},
     {7, "a reply is stored once per delivery, whatever number of ids the platform gave it", R"sql(
 -- Slack gives a delivery two ids (envelope_id, and trigger_id or event_id); the reply was stored
 -- under each. Now it is stored once, and each id points at it.
