@@ -4,31 +4,21 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
 #include <deque>
 
 #include "base/backoff.hpp"
 
 #include "bot/metrics.hpp"
-#include "bot/net/tls.hpp"
+#include "bot/net/websocket.hpp"
 
 namespace tend::slack {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
 using json = nlohmann::json;
 
 namespace {
 
-constexpr std::chrono::seconds kHandshakeTimeout{10};
 // Failed connects and unreachable sign-ins wait this long first, then double, up to max_backoff.
 constexpr std::chrono::milliseconds kFirstRetry{500};
 
@@ -45,91 +35,23 @@ struct Refused : std::runtime_error {
 
 }  // namespace
 
-// One Socket Mode WebSocket. Beast allows one read and one write at a time: the read loop is
-// the only reader, and frames to send queue here behind a single writer.
+// One Socket Mode WebSocket and what the adapter tracks of it. Beast allows one read and one
+// write at a time: the read loop is the only reader, and frames to send queue here behind a
+// single writer.
 class SlackAdapter::Connection {
  public:
-  explicit Connection(link::SocketId id) : id(id) {}
-  virtual ~Connection() = default;
-  virtual asio::awaitable<void> open(const Url& url, std::chrono::milliseconds silent_after) = 0;
-  virtual asio::awaitable<std::string> read() = 0;  // throws beast::system_error
-  virtual asio::awaitable<void> write(const std::string& frame) = 0;
-  virtual asio::awaitable<void> close() = 0;
-  virtual void abort() = 0;
+  Connection(link::SocketId id, std::unique_ptr<net::WebSocket> socket) : id(id), socket(std::move(socket)) {}
 
   bool drained() const { return in_flight == 0 && !writing && outgoing.empty(); }
 
   const link::SocketId id;
+  const std::unique_ptr<net::WebSocket> socket;
   bool retiring = false;  // the core retired it: it reports when it has drained
   bool closing = false;   // the core closed it: nothing more is written
   int in_flight = 0;      // envelopes received and not yet acknowledged
   bool writing = false;
   std::deque<std::string> outgoing;
 };
-
-namespace {
-
-template <class Stream>
-class WsConnection final : public SlackAdapter::Connection {
- public:
-  template <class... Args>
-  WsConnection(link::SocketId id, Args&&... args) : Connection(id), ws_(std::forward<Args>(args)...) {}
-
-  asio::awaitable<void> open(const Url& url, std::chrono::milliseconds silent_after) override {
-    auto executor = co_await asio::this_coro::executor;
-    asio::ip::tcp::resolver resolver(executor);
-    auto endpoints = co_await resolver.async_resolve(url.host, url.port, asio::use_awaitable);
-    auto& tcp = beast::get_lowest_layer(ws_);
-    tcp.expires_after(kHandshakeTimeout);
-    co_await tcp.async_connect(endpoints, asio::use_awaitable);
-    // An ack is one small frame that must leave at once, not wait for Nagle's algorithm.
-    tcp.socket().set_option(asio::ip::tcp::no_delay(true));
-    if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
-      net::expect_host(ws_.next_layer(), url.host);
-      co_await ws_.next_layer().async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
-    }
-    tcp.expires_never();
-    // Beast pings when the socket has been quiet for half the idle timeout and fails the read
-    // when the other half passes without a frame or a pong: a silent socket is noticed in time.
-    websocket::stream_base::timeout timeouts;
-    timeouts.handshake_timeout = kHandshakeTimeout;
-    timeouts.idle_timeout = silent_after;
-    timeouts.keep_alive_pings = true;
-    ws_.set_option(timeouts);
-    ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::request_type& req) { req.set(beast::http::field::user_agent, "tend"); }));
-    co_await ws_.async_handshake(url.host + ":" + url.port, url.path, asio::use_awaitable);
-    ws_.text(true);
-  }
-
-  asio::awaitable<std::string> read() override {
-    buffer_.clear();
-    co_await ws_.async_read(buffer_, asio::use_awaitable);
-    co_return beast::buffers_to_string(buffer_.data());
-  }
-
-  asio::awaitable<void> write(const std::string& frame) override {
-    co_await ws_.async_write(asio::buffer(frame), asio::use_awaitable);
-  }
-
-  asio::awaitable<void> close() override {
-    beast::error_code ec;
-    co_await ws_.async_close(websocket::close_code::normal, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) abort();
-  }
-
-  void abort() override {
-    beast::error_code ec;
-    beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-    beast::get_lowest_layer(ws_).socket().close(ec);
-  }
-
- private:
-  websocket::stream<Stream> ws_;
-  beast::flat_buffer buffer_;
-};
-
-}  // namespace
 
 SlackAdapter::SlackAdapter(asio::any_io_executor executor, SlackOptions options)
     : executor_(executor),
@@ -140,7 +62,8 @@ SlackAdapter::SlackAdapter(asio::any_io_executor executor, SlackOptions options)
       link_(executor,
             link::CoreOptions{"Slack", "Socket Mode connection", Backoff{kFirstRetry, options_.max_backoff},
                               options_.drain_timeout},
-            *this) {}
+            *this),
+      batch_(executor, "Slack") {}
 
 SlackAdapter::~SlackAdapter() = default;
 
@@ -170,9 +93,9 @@ void SlackAdapter::close(link::SocketId id, link::Close::How how, int) {
   if (it == connections_.end() || it->second->closing) return;
   it->second->closing = true;
   if (how == link::Close::How::properly)
-    asio::co_spawn(executor_, it->second->close(), asio::detached);
+    asio::co_spawn(executor_, it->second->socket->close(), asio::detached);
   else
-    it->second->abort();
+    it->second->socket->abort();
 }
 
 asio::awaitable<void> SlackAdapter::check_tokens() {
@@ -217,15 +140,13 @@ asio::awaitable<void> SlackAdapter::connect(link::SocketId id) {
     const auto url = Url::parse(result.body.value("url", std::string()));
     if (!url) throw std::runtime_error("apps.connections.open gave no WebSocket URL");
 
-    if (url->tls)
-      connection = std::make_shared<WsConnection<beast::ssl_stream<beast::tcp_stream>>>(id, executor_,
-                                                                                        net::client_tls());
-    else
-      connection = std::make_shared<WsConnection<beast::tcp_stream>>(id, executor_);
-    co_await connection->open(*url, options_.silent_after);
+    connection = std::make_shared<Connection>(id, net::WebSocket::make(executor_, *url));
+    // A named local: GCC 12 destroys braced temporaries inside co_await twice.
+    const net::WebSocket::Options socket_options{options_.silent_after, ""};
+    co_await connection->socket->open(*url, url->path, socket_options);
     link_.feed(link::Opened{id});
     // Slack greets every new connection; until then it is not ready for envelopes.
-    auto frame = decode_frame(co_await connection->read());
+    auto frame = decode_frame(co_await connection->socket->read());
     if (!std::holds_alternative<Hello>(frame))
       throw std::runtime_error("Socket Mode connection did not start with hello");
     connections_[id] = connection;
@@ -234,7 +155,7 @@ asio::awaitable<void> SlackAdapter::connect(link::SocketId id) {
     if (connected_before_) metrics().reconnected(platform());
     connected_before_ = true;
   } catch (const std::exception& e) {
-    if (connection) connection->abort();
+    if (connection) connection->socket->abort();
     link_.feed(link::ConnectFailed{id, e.what()});
     co_return;
   }
@@ -244,22 +165,13 @@ asio::awaitable<void> SlackAdapter::connect(link::SocketId id) {
 asio::awaitable<void> SlackAdapter::read_loop(std::shared_ptr<Connection> connection) {
   const auto id = connection->id;
   for (;;) {
-    std::string text;
-    try {
-      text = co_await connection->read();
-    } catch (const beast::system_error& e) {
-      // Beast's keep-alive ping went unanswered for the rest of `silent_after`.
-      if (e.code() == beast::error::timeout) link_.feed(link::PongMissing{id});
+    const auto text = co_await link_.read(id, *connection->socket);
+    if (!text) {
       connections_.erase(id);
-      link_.feed(link::ReadError{id, e.what()});
-      break;
-    } catch (const std::exception& e) {
-      connections_.erase(id);
-      link_.feed(link::ReadError{id, e.what()});
       break;
     }
     link_.feed(link::FrameReceived{id, std::nullopt});
-    auto frame = decode_frame(text);
+    auto frame = decode_frame(*text);
     if (auto* envelope = std::get_if<Envelope>(&frame)) {
       receive(connection, std::move(*envelope));
     } else if (auto* disconnect = std::get_if<Disconnect>(&frame)) {
@@ -285,7 +197,7 @@ asio::awaitable<void> SlackAdapter::write_queued(std::shared_ptr<Connection> con
     const auto frame = std::move(connection->outgoing.front());
     connection->outgoing.pop_front();
     try {
-      co_await connection->write(frame);
+      co_await connection->socket->write(frame);
     } catch (const std::exception& e) {
       connection->outgoing.clear();
       link_.feed(link::WriteError{connection->id, e.what()});
@@ -336,48 +248,17 @@ platform::Inbound router_part(const Envelope& envelope) {
 
 void SlackAdapter::receive(const std::shared_ptr<Connection>& connection, Envelope envelope) {
   ++connection->in_flight;
-  pending_.push_back({connection, std::move(envelope), std::chrono::steady_clock::now()});
-  if (handling_) return;
-  handling_ = true;
-  asio::co_spawn(executor_, handle_pending(), asio::detached);
-}
-
-asio::awaitable<void> SlackAdapter::handle_pending() {
-  while (!pending_.empty()) {
-    // Let every envelope already on its way join this batch: keep yielding to the event loop
-    // while more arrive. One quiet turn is not enough: a socket read the reactor has just
-    // completed is only queued behind this coroutine.
-    for (int quiet_turns = 0; quiet_turns < 2 && pending_.size() < kMaxBatch;) {
-      const auto seen = pending_.size();
-      co_await asio::post(executor_, asio::use_awaitable);
-      quiet_turns = pending_.size() == seen ? quiet_turns + 1 : 0;
-    }
-    spdlog::debug("Slack: {} envelope(s) handled together", pending_.size());
-    auto batch = std::move(pending_);
-    pending_.clear();
-
-    std::vector<platform::Inbound> items;
-    for (const auto& [connection, envelope, at] : batch)
-      if (routed(envelope)) items.push_back(router_part(envelope));
-    std::optional<std::vector<Reply>> replies;
-    if (!items.empty()) {
-      try {
-        replies = co_await dispatcher_->together(std::move(items));
-      } catch (const std::exception& e) {
-        // Nothing was kept: leave these envelopes unacknowledged so Slack delivers them again.
-        spdlog::error("Slack: {} envelope(s) could not be handled and will be retried by Slack: {}",
-                      batch.size(), e.what());
-      }
-    }
-    std::size_t next_reply = 0;
-    for (auto& [connection, envelope, at] : batch) {
-      std::optional<Reply> reply;
-      if (routed(envelope) && replies) reply = (*replies)[next_reply++];
-      asio::co_spawn(executor_, respond(connection, std::move(envelope), std::move(reply), at),
-                     asio::detached);
-    }
+  const auto at = std::chrono::steady_clock::now();
+  if (!routed(envelope)) {
+    asio::co_spawn(executor_, respond(connection, std::move(envelope), std::nullopt, at), asio::detached);
+    return;
   }
-  handling_ = false;
+  auto item = router_part(envelope);
+  // Without a reply nothing was kept: the envelope stays unacknowledged and Slack delivers it again.
+  batch_.add(std::move(item),
+             [this, connection, envelope = std::move(envelope), at](std::optional<Reply> reply) {
+               asio::co_spawn(executor_, respond(connection, envelope, std::move(reply), at), asio::detached);
+             });
 }
 
 asio::awaitable<void> SlackAdapter::respond(std::shared_ptr<Connection> connection, Envelope envelope,
@@ -437,6 +318,7 @@ asio::awaitable<void> SlackAdapter::respond(std::shared_ptr<Connection> connecti
 
 asio::awaitable<void> SlackAdapter::run(platform::Dispatcher& dispatcher) {
   dispatcher_ = &dispatcher;
+  batch_.dispatch_to(dispatcher);
   co_await check_tokens();
   link_.feed(link::Start{});
   co_await link_.until_finished();
