@@ -220,13 +220,7 @@ int main(int argc, char** argv) {
   std::printf("| alerts queued during the 429 storm | %d |\n| POST /api/v4/posts answered 429 | %d |\n",
               alerts, rate_limited);
   std::printf("| **alerts lost** | %d |\n| alerts delivered twice | %d |\n", alerts_lost, alerts_twice);
-  std::printf("| most sockets open at once | %d |\n", max_sockets);
-  std::printf("| reconnects | %d in %.1f s |\n", steadiness.count, steadiness.seconds);
-  std::printf("| open file descriptors before → after | %d → %d |\n", steadiness.fds_before,
-              steadiness.fds_after);
-  std::printf("| resident memory before → after | %.1f MiB → %.1f MiB |\n", steadiness.rss_before,
-              steadiness.rss_after);
-  std::printf("| exit code after SIGTERM | %d |\n", exit_code.value_or(-1));
+  bench::print_steadiness(max_sockets, steadiness, exit_code.value_or(-1));
   std::filesystem::remove_all(dir);
   return lost == 0 && twice == 0 && slash_refused == 0 && alerts_lost == 0 && max_sockets <= 2 ? 0 : 1;
 }

@@ -4,6 +4,7 @@
 // delivered, and descriptors and memory across many reconnects.
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -83,6 +84,15 @@ inline Reconnects reconnect_many(pid_t pid, int count, const std::function<void(
   r.fds_after = open_descriptors(pid);
   r.rss_after = status_mib(pid, "VmRSS");
   return r;
+}
+
+// The rows every network harness ends its table with.
+inline void print_steadiness(int max_sockets, const Reconnects& r, int exit_code) {
+  std::printf("| most sockets open at once | %d |\n", max_sockets);
+  std::printf("| reconnects | %d in %.1f s |\n", r.count, r.seconds);
+  std::printf("| open file descriptors before → after | %d → %d |\n", r.fds_before, r.fds_after);
+  std::printf("| resident memory before → after | %.1f MiB → %.1f MiB |\n", r.rss_before, r.rss_after);
+  std::printf("| exit code after SIGTERM | %d |\n", exit_code);
 }
 
 }  // namespace tend::bench
