@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/emulator/mattermost/mattermost_emulator.hpp"
 #include "tests/emulator/slack_emulator.hpp"
 #include "tests/integration/child_process.hpp"
 
@@ -47,14 +48,16 @@ inline int open_descriptors(pid_t pid) {
 
 // A data directory for Tend with delivery windows off (the harnesses run at any hour) and
 // the outbox unpaced, so what is queued goes out as fast as the emulator takes it.
-inline std::filesystem::path fresh_directory(const std::string& name) {
+// `extra` is appended to the config file (a Mattermost run's [http] listen).
+inline std::filesystem::path fresh_directory(const std::string& name, const std::string& extra = "") {
   const auto dir =
       std::filesystem::temp_directory_path() / ("tend-" + name + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir / "config");
   std::ofstream(dir / "config" / "tend.toml") << "[settings]\n\"nudge.quiet_hours\" = \"none\"\n"
                                                  "\"nudge.working_days\" = \"mon-sun\"\n"
-                                                 "\"outbox.pace\" = \"none\"\n";
+                                                 "\"outbox.pace\" = \"none\"\n"
+                                              << extra;
   return dir;
 }
 
@@ -73,6 +76,54 @@ inline std::unique_ptr<testing::ChildProcess> start_tend(const std::filesystem::
   if (!slack.wait_for_sockets(1, std::chrono::seconds(30)))
     throw std::runtime_error("Tend did not connect:\n" + tend->log());
   return tend;
+}
+
+// ---- Mattermost ----
+
+// Tend's listener for a Mattermost run, on a port it chooses (read back with listener_url).
+inline const char* const kMattermostHttp = "[http]\nlisten = \"127.0.0.1:0\"\n";
+inline const char* const kMattermostCheckinToken = "bench-checkin-token";
+
+// A Mattermost user id (26 characters) for volunteer `n`, or for the admin with n < 0.
+inline std::string mattermost_user(int n) {
+  const auto digits = n < 0 ? std::string("ada") : std::to_string(n);
+  return "u" + std::string(25 - digits.size(), '0') + digits;
+}
+
+inline std::vector<std::string> tend_environment(const emulator::MattermostEmulator& mm,
+                                                 const std::string& log_level = "warn") {
+  return {"MATTERMOST_URL=" + mm.url(), "MATTERMOST_TOKEN=" + mm.options().bot_token,
+          std::string("MATTERMOST_CHECKIN_TOKEN=") + kMattermostCheckinToken, "TEND_LOG_LEVEL=" + log_level,
+          "TEND_ADMINS=" + mattermost_user(-1)};
+}
+
+// Starts `tend run` on Mattermost in `dir` (made with kMattermostHttp) and waits for its WebSocket.
+// The log level stays at info: the listener's port is read from the log, and nothing is logged
+// per command at info.
+inline std::unique_ptr<testing::ChildProcess> start_tend(const std::filesystem::path& dir,
+                                                         emulator::MattermostEmulator& mm,
+                                                         const std::string& log_level = "info") {
+  auto tend = std::make_unique<testing::ChildProcess>(dir, std::vector<std::string>{TEND_BINARY, "run"},
+                                                      tend_environment(mm, log_level));
+  if (!mm.wait_for_sockets(1, std::chrono::seconds(30)))
+    throw std::runtime_error("Tend did not connect:\n" + tend->log());
+  return tend;
+}
+
+// "http://127.0.0.1:PORT": Tend's listener, from its log line.
+inline std::string listener_url(const testing::ChildProcess& tend) {
+  const auto log = tend.log();
+  const std::string marker = "HTTP listener on 127.0.0.1:";
+  const auto at = log.find(marker);
+  if (at == std::string::npos) throw std::runtime_error("Tend logged no listener:\n" + log);
+  const auto start = at + marker.size();
+  return "http://127.0.0.1:" + log.substr(start, log.find_first_not_of("0123456789", start) - start);
+}
+
+inline void add_people(emulator::MattermostEmulator& mm, int volunteers) {
+  mm.set_user(mattermost_user(-1), {"ada", "Ada", "Lovelace", "", false, "", "Europe/London"});
+  for (int u = 0; u < volunteers; ++u)
+    mm.set_user(mattermost_user(u), {"user" + std::to_string(u), "User", "", "", false, "", "Europe/London"});
 }
 
 inline void add_people(emulator::SlackEmulator& slack, int volunteers) {

@@ -8,8 +8,6 @@
 // connected again and had acknowledged a new command; then the commands lost and handled twice,
 // the alerts lost and delivered twice, the most sockets open at once; and finally file
 // descriptors and memory before and after `reconnects` dropped connections.
-#include <SQLiteCpp/SQLiteCpp.h>
-
 #include <atomic>
 #include <iostream>
 #include <map>
@@ -17,7 +15,7 @@
 #include <set>
 #include <thread>
 
-#include "bench/harness.hpp"
+#include "bench/network_faults.hpp"
 
 using namespace tend;
 using namespace std::chrono;
@@ -194,28 +192,15 @@ int main(int argc, char** argv) {
 
   // Reconnects: descriptors and memory before and after.
   std::cerr << reconnects << " reconnects\n";
-  const auto pid = tend->pid();
-  const int fds_before = bench::open_descriptors(pid);
-  const double rss_before = bench::status_mib(pid, "VmRSS");
-  const auto reconnect_start = steady_clock::now();
-  for (int i = 0; i < reconnects; ++i) {
-    const auto opened = connections_opened(slack);
-    slack.drop_sockets();
-    while (!(connections_opened(slack) > opened && slack.open_sockets() == 1))
-      std::this_thread::sleep_for(100us);
-  }
-  const double reconnect_seconds = duration<double>(steady_clock::now() - reconnect_start).count();
-  std::this_thread::sleep_for(1s);
-  const int fds_after = bench::open_descriptors(pid);
-  const double rss_after = bench::status_mib(pid, "VmRSS");
+  const auto steadiness = bench::reconnect_many(
+      tend->pid(), reconnects, [&] { slack.drop_sockets(); },
+      [&] { return static_cast<std::size_t>(connections_opened(slack)); },
+      [&] { return slack.open_sockets(); });
 
   tend->signal(SIGTERM);
   const auto exit_code = tend->wait(30s);
 
-  SQLite::Database db((dir / "data" / "tend.db").string(), SQLite::OPEN_READONLY);
-  std::map<std::string, int> stored;
-  SQLite::Statement notes(db, "SELECT note FROM checkins WHERE note LIKE 'net-%'");
-  while (notes.executeStep()) ++stored[notes.getColumn(0).getString()];
+  const auto stored = bench::stored_notes(dir / "data" / "tend.db");
   std::map<std::string, int> delivered;
   int rate_limited = 0;
   for (const auto& call : slack.calls("chat.postMessage")) {
@@ -223,24 +208,10 @@ int main(int argc, char** argv) {
       ++rate_limited;
       continue;
     }
-    const auto text = call.args.value("text", "");
-    const auto at = text.find("net-alert-");
-    if (at == std::string::npos) continue;
-    ++delivered[text.substr(at, text.find_first_not_of("net-alert-0123456789", at) - at)];
+    if (const auto note = bench::alert_note(call.args.value("text", "")); !note.empty()) ++delivered[note];
   }
-  int lost = 0, twice = 0, alerts = 0, alerts_lost = 0, alerts_twice = 0;
   const auto sent = load.notes();
-  for (const auto& note : sent) {
-    const int copies = stored.count(note) ? stored[note] : 0;
-    lost += copies == 0;
-    twice += copies > 1;
-    if (note.rfind("net-alert-", 0) == 0) {
-      ++alerts;
-      const int d = delivered.count(note) ? delivered[note] : 0;
-      alerts_lost += d == 0;
-      alerts_twice += d > 1;
-    }
-  }
+  const auto [lost, twice, alerts, alerts_lost, alerts_twice] = bench::tally(sent, stored, delivered);
   std::printf("network harness: Tend under ~200 check-ins/s through each fault\n\n");
   std::printf("| fault | connected again and acknowledging after |\n|---|---|\n");
   for (const auto& [name, seconds] : recovery)
@@ -254,11 +225,7 @@ int main(int argc, char** argv) {
   std::printf("| alerts queued during the 429 storm | %d |\n| chat.postMessage calls answered 429 | %d |\n",
               alerts, rate_limited);
   std::printf("| **alerts lost** | %d |\n| alerts delivered twice | %d |\n", alerts_lost, alerts_twice);
-  std::printf("| most sockets open at once | %d |\n", max_sockets);
-  std::printf("| reconnects | %d in %.1f s |\n", reconnects, reconnect_seconds);
-  std::printf("| open file descriptors before → after | %d → %d |\n", fds_before, fds_after);
-  std::printf("| resident memory before → after | %.1f MiB → %.1f MiB |\n", rss_before, rss_after);
-  std::printf("| exit code after SIGTERM | %d |\n", exit_code.value_or(-1));
+  bench::print_steadiness(max_sockets, steadiness, exit_code.value_or(-1));
   std::filesystem::remove_all(dir);
   return lost == 0 && twice == 0 && alerts_lost == 0 && max_sockets <= 2 ? 0 : 1;
 }

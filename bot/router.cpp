@@ -283,4 +283,23 @@ boost::asio::awaitable<std::vector<Reply>> Router::together(std::vector<platform
   co_return handle_together(items, profiles);
 }
 
+bool Router::update_profile(const std::string& user_id, const platform::UserProfile& profile) {
+  storage::Transaction tx(db_);
+  storage::People people(db_);
+  const auto person = people.by_platform_id(options_.platform, user_id);
+  if (!person) return false;
+  people.set_profile(person->id, profile.display_name, profile.zone);
+  tx.commit();
+  return true;
+}
+
+boost::asio::awaitable<void> Router::profile_changed(std::string user_id, platform::UserProfile profile) {
+  try {
+    if (update_profile(user_id, profile)) spdlog::debug("a person's profile changed on the platform");
+  } catch (const std::exception& e) {
+    spdlog::warn("could not store a person's changed profile: {}", e.what());
+  }
+  co_return;
+}
+
 }  // namespace tend

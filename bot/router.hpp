@@ -44,6 +44,7 @@ class Router final : public platform::Dispatcher {
   boost::asio::awaitable<Reply> action(platform::Action action) override;
   boost::asio::awaitable<Message> home(platform::Origin origin) override;
   boost::asio::awaitable<std::vector<Reply>> together(std::vector<platform::Inbound> items) override;
+  boost::asio::awaitable<void> profile_changed(std::string user_id, platform::UserProfile profile) override;
 
   // Several commands and actions in one transaction, each under its own savepoint: a reply per
   // item, in order. Throws only when the transaction itself fails (then nothing was kept).
@@ -60,6 +61,8 @@ class Router final : public platform::Dispatcher {
     return handle_alone(action, profile);
   }
   Message handle_home(const platform::Origin& origin, const std::optional<platform::UserProfile>& = {});
+  // A known person's new name or zone, stored; returns whether the person was known.
+  bool update_profile(const std::string& user_id, const platform::UserProfile& profile);
 
  private:
   using Body = std::function<Reply(commands::Context&)>;

@@ -9,10 +9,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <iostream>
 
+#include "base/text.hpp"
 #include "bot/http/health.hpp"
 #include "bot/http/server.hpp"
 #include "bot/outbox_sender.hpp"
 #include "bot/platform/console/console_adapter.hpp"
+#include "bot/platform/mattermost/mattermost_adapter.hpp"
 #include "bot/platform/slack/slack_adapter.hpp"
 #include "bot/router.hpp"
 #include "bot/scheduler.hpp"
@@ -25,6 +27,7 @@ namespace tend {
 namespace {
 
 constexpr const char* kClockOffsetKey = "console.clock_offset_seconds";
+constexpr const char* kMattermostKey = "mattermost.button_signing_key";
 
 config::Settings global_settings(storage::Database& db, const storage::SettingValues& file_settings) {
   return storage::SettingsStore(db).layered(storage::SettingsStore::global, file_settings);
@@ -62,6 +65,7 @@ struct Parts {
   Scheduler scheduler;
   std::unique_ptr<platform::Adapter> adapter;
   platform::ConsoleAdapter* console_adapter = nullptr;
+  mattermost::MattermostAdapter* mattermost = nullptr;
   std::unique_ptr<OutboxSender> sender;
   http::Routes routes;
   std::unique_ptr<http::Server> listener;  // [http] listen; none when unset
@@ -96,6 +100,33 @@ platform::ConsoleAdapter::Hooks console_hooks(Parts& t) {
   return hooks;
 }
 
+// The key that signs Mattermost buttons, made once and kept with the data: a button sent before a
+// restart still works after it, and nobody without the database can forge a press.
+std::string mattermost_signing_key(storage::Database& db) {
+  storage::Transaction tx(db);
+  storage::Meta meta(db);
+  auto key = meta.get(kMattermostKey);
+  if (!key) {
+    key = mattermost::new_signing_key();
+    meta.set(kMattermostKey, *key);
+  }
+  tx.commit();
+  return *key;
+}
+
+mattermost::MattermostOptions mattermost_options(Parts& t) {
+  mattermost::MattermostOptions options;
+  options.url = t.config.mattermost.url;
+  options.token = t.config.secrets.mattermost_token;
+  // Mattermost sends each command under the trigger word the admin gave it, the workspace's name
+  // for the family ([commands]).
+  for (const auto& [family, token] : t.config.secrets.mattermost_command_tokens)
+    options.command_tokens[lower(t.registry.slash(family).substr(1))] = token;
+  options.callback_url = t.config.mattermost.callback_url;
+  options.signing_key = mattermost_signing_key(t.db);
+  return options;
+}
+
 void make_adapter(Parts& t, std::istream& in, std::ostream& out) {
   if (t.console) {
     platform::ConsoleAdapter::Options options;
@@ -108,6 +139,11 @@ void make_adapter(Parts& t, std::istream& in, std::ostream& out) {
                                                               console_hooks(t), std::move(options));
     t.console_adapter = console.get();
     t.adapter = std::move(console);
+  } else if (t.config.platform == "mattermost") {
+    auto adapter =
+        std::make_unique<mattermost::MattermostAdapter>(t.io.get_executor(), mattermost_options(t));
+    t.mattermost = adapter.get();
+    t.adapter = std::move(adapter);
   } else {
     t.adapter = std::make_unique<slack::SlackAdapter>(
         t.io.get_executor(), slack::SlackOptions{t.config.secrets.slack_app_token,
@@ -148,7 +184,19 @@ void make_listener(Parts& t) {
                                                          .read_timeout = t.config.http.read_timeout,
                                                          .max_connections = t.config.http.max_connections},
                                      t.routes);
-  spdlog::info("HTTP listener on {}:{} (/healthz, /metrics)", t.config.http.address, t.listener->port());
+  spdlog::info("HTTP listener on {}:{} (/healthz, /metrics{})", t.config.http.address, t.listener->port(),
+               t.mattermost ? ", /mattermost/command, /mattermost/action" : "");
+  if (t.mattermost) {
+    t.mattermost->add_routes(t.routes);
+    if (t.mattermost->callback_url().empty()) {
+      const auto host = t.config.http.address.find(':') == std::string::npos
+                            ? t.config.http.address
+                            : "[" + t.config.http.address + "]";
+      t.mattermost->set_callback_url("http://" + host + ":" + std::to_string(t.listener->port()));
+    }
+    spdlog::info("Mattermost buttons send their presses to {}/mattermost/action",
+                 t.mattermost->callback_url());
+  }
 }
 
 // Serves until the adapter stops (end of input, a signal, a fatal platform error).

@@ -5,6 +5,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <set>
 #include <sstream>
@@ -15,8 +16,8 @@
 namespace tend::config {
 namespace {
 
-const std::set<std::string, std::less<>> kTopLevel = {"platform", "admins", "log_level", "storage",
-                                                      "slack",    "http",   "settings",  "commands"};
+const std::set<std::string, std::less<>> kTopLevel = {
+    "platform", "admins", "log_level", "storage", "slack", "http", "settings", "commands", "mattermost"};
 const std::set<std::string, std::less<>> kCommandFamilies = {"checkin", "boundaries", "supervision", "story",
                                                              "break",   "buddy",      "debrief",     "tend"};
 const std::set<std::string, std::less<>> kLogLevels = {"trace", "debug", "info", "warn", "error"};
@@ -107,6 +108,79 @@ void read_http(const toml::table& table, HttpConfig& http) {
   }
 }
 
+void read_mattermost(const toml::table& table, FileConfig& config) {
+  for (const auto& [k, node] : table)
+    if (k.str() != "url" && k.str() != "callback_url" && k.str() != "command_tokens")
+      throw ConfigError("mattermost." + std::string(k.str()),
+                        "unknown key mattermost." + std::string(k.str()) + where(node) +
+                            "; expected url, callback_url or command_tokens (the bot's token comes only from "
+                            "MATTERMOST_TOKEN)");
+  config.mattermost.url = string_at(table, "url", "mattermost.url", config.mattermost.url);
+  config.mattermost.callback_url = string_at(table, "callback_url", "mattermost.callback_url", "");
+  if (const auto* node = table.get("command_tokens")) {
+    const auto* tokens = node->as_table();
+    if (!tokens)
+      throw ConfigError("mattermost.command_tokens", "mattermost.command_tokens" + where(*node) +
+                                                         ": expected a table like { checkin = \"…\" }");
+    for (const auto& [k, token] : *tokens) {
+      const auto family = std::string(k.str());
+      if (!kCommandFamilies.contains(family))
+        throw ConfigError("mattermost.command_tokens." + family,
+                          "unknown command mattermost.command_tokens." + family + where(token) +
+                              "; expected checkin, boundaries, supervision, story, break or tend");
+      config.secrets.mattermost_command_tokens[family] =
+          string_at(*tokens, family, "mattermost.command_tokens." + family, "");
+    }
+  }
+}
+
+// "MATTERMOST_CHECKIN_TOKEN": where a slash command's token comes from in the environment.
+std::string command_token_variable(std::string_view family) {
+  std::string name = "MATTERMOST_";
+  for (char c : family) name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return name + "_TOKEN";
+}
+
+bool is_http_url(const std::string& text) {
+  return text.rfind("https://", 0) == 0 || text.rfind("http://", 0) == 0;
+}
+
+// Mattermost calls Tend back over HTTP (slash commands, buttons): without a listener, or without
+// an address the server can use, only commands typed in a DM would work, and no button would.
+void check_mattermost(FileConfig& config) {
+  if (config.mattermost.url.empty())
+    throw ConfigError(
+        "MATTERMOST_URL",
+        "platform \"mattermost\" needs MATTERMOST_URL (the server's address, https://… or http://…) "
+        "in the environment or url in [mattermost]");
+  if (!is_http_url(config.mattermost.url))
+    throw ConfigError("MATTERMOST_URL",
+                      "MATTERMOST_URL: \"" + config.mattermost.url +
+                          "\" is not valid; expected a URL starting with https:// or http://");
+  if (config.secrets.mattermost_token.empty())
+    throw ConfigError(
+        "MATTERMOST_TOKEN",
+        "platform \"mattermost\" needs MATTERMOST_TOKEN (the bot account's access token) in the "
+        "environment");
+  if (!config.http.enabled())
+    throw ConfigError("http.listen",
+                      "platform \"mattermost\" needs http.listen: set listen in [http] to an address the "
+                      "Mattermost server can reach, like \"127.0.0.1:8080\" (slash commands and buttons are "
+                      "requests from the Mattermost server to Tend)");
+  auto& callback = config.mattermost.callback_url;
+  if (!callback.empty() && !is_http_url(callback))
+    throw ConfigError("mattermost.callback_url",
+                      "mattermost.callback_url: \"" + callback +
+                          "\" is not valid; expected a URL starting with https:// or http://");
+  while (!callback.empty() && callback.back() == '/') callback.pop_back();
+  if (callback.empty() && (config.http.address == "0.0.0.0" || config.http.address == "::"))
+    throw ConfigError(
+        "mattermost.callback_url",
+        "mattermost.callback_url is needed when http.listen is \"" + config.http.address +
+            "\": the address the Mattermost server reaches Tend at, like \"http://10.0.0.5:8080\" "
+            "(buttons send their presses there)");
+}
+
 std::vector<std::string> split_ids(const std::string& text) {
   std::vector<std::string> out;
   std::stringstream in(text);
@@ -134,7 +208,7 @@ void read_file(const std::filesystem::path& path, FileConfig& config) {
                         "unknown key \"" + std::string(k.str()) + "\"" + where(node) + " in " +
                             path.string() +
                             "; expected one of platform, admins, "
-                            "log_level, [storage], [slack], [http], [settings], [commands]");
+                            "log_level, [storage], [slack], [mattermost], [http], [settings], [commands]");
   config.platform = string_at(root, "platform", "platform", "auto");
   config.log_level = string_at(root, "log_level", "log_level", config.log_level);
   if (const auto* admins = root.get("admins")) {
@@ -171,6 +245,7 @@ void read_file(const std::filesystem::path& path, FileConfig& config) {
                 "; expected api_url (tokens come only from SLACK_APP_TOKEN and SLACK_BOT_TOKEN)");
     config.slack_api_url = string_at(*slack, "api_url", "slack.api_url", config.slack_api_url);
   }
+  if (const auto* mattermost = section("mattermost")) read_mattermost(*mattermost, config);
   if (const auto* http = section("http")) read_http(*http, config.http);
   if (const auto* settings = section("settings")) flatten_settings(*settings, "", config.settings);
   if (const auto* commands = section("commands")) {
@@ -220,6 +295,11 @@ FileConfig load_config(std::optional<std::filesystem::path> explicit_path, const
   if (auto level = env("TEND_LOG_LEVEL")) config.log_level = *level;
   if (auto token = env("SLACK_APP_TOKEN")) config.secrets.slack_app_token = *token;
   if (auto token = env("SLACK_BOT_TOKEN")) config.secrets.slack_bot_token = *token;
+  if (auto url = env("MATTERMOST_URL")) config.mattermost.url = *url;
+  if (auto token = env("MATTERMOST_TOKEN")) config.secrets.mattermost_token = *token;
+  for (const auto& family : kCommandFamilies)
+    if (auto token = env(command_token_variable(family).c_str()))
+      config.secrets.mattermost_command_tokens[family] = *token;
 
   if (!kLogLevels.contains(config.log_level))
     throw ConfigError("log_level", "log_level: \"" + config.log_level +
@@ -242,8 +322,16 @@ FileConfig load_config(std::optional<std::filesystem::path> explicit_path, const
                       "SLACK_BOT_TOKEN does not look like a bot token; expected one starting "
                       "with xoxb- (OAuth & Permissions → Bot User OAuth Token)");
   const bool has_tokens = !config.secrets.slack_app_token.empty() && !config.secrets.slack_bot_token.empty();
+  const bool has_mattermost = !config.secrets.mattermost_token.empty();
   if (config.platform == "auto") {
-    config.platform = has_tokens ? "slack" : "console";
+    if (has_tokens && has_mattermost)
+      throw ConfigError("platform",
+                        "both Slack's tokens and MATTERMOST_TOKEN are set; choose one with platform = "
+                        "\"slack\" or platform = \"mattermost\"");
+    config.platform = has_tokens ? "slack" : has_mattermost ? "mattermost" : "console";
+  }
+  if (config.platform == "mattermost") {
+    check_mattermost(config);
   } else if (config.platform == "slack") {
     if (config.secrets.slack_app_token.empty())
       throw ConfigError("SLACK_APP_TOKEN",
@@ -253,7 +341,8 @@ FileConfig load_config(std::optional<std::filesystem::path> explicit_path, const
                         "platform = \"slack\" needs SLACK_BOT_TOKEN (xoxb-…) in the environment");
   } else if (config.platform != "console") {
     throw ConfigError("platform", "platform: \"" + config.platform +
-                                      "\" is not valid; expected \"console\", \"slack\" or \"auto\"");
+                                      "\" is not valid; expected \"console\", \"slack\", \"mattermost\" or "
+                                      "\"auto\"");
   }
   return config;
 }

@@ -19,8 +19,20 @@ struct ConfigError : std::runtime_error {
 };
 
 struct Secrets {
-  std::string slack_app_token;  // SLACK_APP_TOKEN, xapp-…
-  std::string slack_bot_token;  // SLACK_BOT_TOKEN, xoxb-…
+  std::string slack_app_token;   // SLACK_APP_TOKEN, xapp-…
+  std::string slack_bot_token;   // SLACK_BOT_TOKEN, xoxb-…
+  std::string mattermost_token;  // MATTERMOST_TOKEN, the bot account's access token
+  // Each Mattermost slash command's token, by command family ("checkin"): MATTERMOST_CHECKIN_TOKEN…
+  // or [mattermost.command_tokens].
+  std::map<std::string, std::string, std::less<>> mattermost_command_tokens;
+};
+
+// [mattermost]: the server (MATTERMOST_URL overrides `url`) and where it reaches Tend's listener.
+struct MattermostConfig {
+  std::string url;
+  // The base of the URL buttons send their presses to (<callback_url>/mattermost/action); empty:
+  // http://<http.listen>.
+  std::string callback_url;
 };
 
 // [http]: the listener for /healthz, /metrics and the platforms' HTTP routes; off when no
@@ -34,13 +46,14 @@ struct HttpConfig {
 };
 
 struct FileConfig {
-  std::string platform = "console";  // resolved: "console" or "slack"
+  std::string platform = "console";  // resolved: "console", "slack" or "mattermost"
   std::filesystem::path database = "data/tend.db";
   std::vector<std::string> admins;
   std::string synchronous = "normal";  // "normal" | "full"
   std::string log_level = "info";
   std::string slack_api_url = "https://slack.com/api/";
   HttpConfig http;
+  MattermostConfig mattermost;
   std::map<std::string, std::string, std::less<>> settings;       // normalised registry values
   std::map<std::string, std::string, std::less<>> command_names;  // canonical -> as typed
   Secrets secrets;

@@ -39,6 +39,11 @@ struct Action {
 
 using Inbound = std::variant<Command, Action>;
 
+struct UserProfile {
+  std::string display_name;
+  std::string zone;  // IANA name, empty when unknown
+};
+
 class Dispatcher {
  public:
   virtual ~Dispatcher() = default;
@@ -50,6 +55,9 @@ class Dispatcher {
   virtual boost::asio::awaitable<std::vector<Reply>> together(std::vector<Inbound> items) = 0;
   // What a person's home screen (Slack App Home) shows them.
   virtual boost::asio::awaitable<Message> home(Origin) = 0;
+  // The platform says a person's name or time zone changed (Mattermost's user_updated): what
+  // Tend stores of them follows. Someone Tend has not met is not created for it.
+  virtual boost::asio::awaitable<void> profile_changed(std::string user_id, UserProfile profile) = 0;
 };
 
 struct Recipient {
@@ -64,11 +72,6 @@ struct SendResult {
   Status status = Status::sent;
   std::chrono::seconds retry_after{0};  // with retry_after: the platform's Retry-After
   std::string error;                    // for the log; never contains a token
-};
-
-struct UserProfile {
-  std::string display_name;
-  std::string zone;  // IANA name, empty when unknown
 };
 
 // The inbound half of a platform: what people do there, handed to the router.

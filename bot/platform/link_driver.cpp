@@ -67,4 +67,18 @@ asio::awaitable<void> Driver::pause(std::chrono::milliseconds at_most) {
   co_await finished_signal_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
 }
 
+asio::awaitable<std::optional<std::string>> Driver::read(SocketId socket, net::WebSocket& from) {
+  std::string why;
+  try {
+    co_return co_await from.read();
+  } catch (const boost::system::system_error& e) {
+    if (net::WebSocket::timed_out(e)) feed(PongMissing{socket});
+    why = e.what();
+  } catch (const std::exception& e) {
+    why = e.what();
+  }
+  feed(ReadError{socket, why});
+  co_return std::nullopt;
+}
+
 }  // namespace tend::link

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "bot/net/websocket.hpp"
 #include "bot/platform/connection_core.hpp"
 
 namespace tend::link {
@@ -38,6 +39,9 @@ class Driver {
   boost::asio::awaitable<void> until_finished();
   // Waits `at_most`, less when the core finishes meanwhile (a stop during a pre-flight wait).
   boost::asio::awaitable<void> pause(std::chrono::milliseconds at_most);
+  // The next frame from `from`, the socket the core knows as `socket`; nothing once it failed,
+  // which is reported: PongMissing when it stayed silent past its keep-alive, then ReadError.
+  boost::asio::awaitable<std::optional<std::string>> read(SocketId socket, net::WebSocket& from);
 
  private:
   void perform(const Action& action);

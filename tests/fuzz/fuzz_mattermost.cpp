@@ -1,6 +1,7 @@
-// Whatever arrives from Mattermost (a WebSocket frame, a slash-command POST, a button POST)
-// decodes to a value or a DecodeError, never a crash; what Tend answers with encodes to JSON that
-// parses again. The first byte picks the decoder.
+// Whatever arrives from Mattermost (a WebSocket frame, a slash-command POST, a button POST, the
+// REST answers Tend catches up with) decodes to a value or a DecodeError, never a crash; what Tend
+// answers with encodes to JSON that parses again; mentions are rewritten only where an id is known.
+// The first byte picks the decoder.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -13,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
   const ButtonTarget target{"http://tend/mattermost/action", "fuzz-key", "u1"};
   tend::Message reply{"ok", {{"1", "checkin.score", "1"}}, {}};
-  switch (data[0] % 3) {
+  switch (data[0] % 4) {
     case 0: {
       auto frame = decode_frame(input);
       if (auto* posted = std::get_if<Posted>(&frame.body)) {
@@ -37,6 +38,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         (void)command_response(reply, target).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       }
       if (decode_form(encode_form(decode_form(input))) != decode_form(input)) __builtin_trap();
+      break;
+    }
+    case 3: {
+      const auto json = nlohmann::json::parse(input, nullptr, /*allow_exceptions=*/false);
+      (void)channels_of(json);
+      for (const auto& post : posts_of(json, "D")) {
+        const auto names = mentioned_usernames(post.message);
+        if (with_mention_ids(post.message, {}) != post.message) __builtin_trap();
+        std::map<std::string, std::string, std::less<>> ids;
+        for (const auto& name : names) ids.emplace(name, "id");
+        (void)with_mention_ids(post.message, ids);
+      }
       break;
     }
     default: {

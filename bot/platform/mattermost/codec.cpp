@@ -3,9 +3,12 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
+#include <stdexcept>
 
 #include "base/text.hpp"
 
@@ -93,6 +96,24 @@ std::size_t bold_end(std::string_view text, std::size_t open) {
   return std::string_view::npos;
 }
 
+std::int64_t integer(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
+}
+
+// The fields of a post object (REST, or the post inside a posted event) Tend reads.
+Post post_of(const json& inner) {
+  Post post;
+  post.id = str(inner, "id");
+  post.channel_id = str(inner, "channel_id");
+  post.user_id = str(inner, "user_id");
+  post.root_id = str(inner, "root_id");
+  post.type = str(inner, "type");
+  post.message = str(inner, "message");
+  post.create_at = integer(inner, "create_at");
+  return post;
+}
+
 json button_action(const Button& button, std::size_t index, const ButtonTarget& target) {
   // Mattermost wants action ids of letters and digits only.
   return {{"id", "tend" + std::to_string(index)},
@@ -109,13 +130,7 @@ Frame decode_event(const json& j, std::int64_t seq) {
   if (event == "posted") {
     const auto inner = nested(data, "post");
     if (!inner.is_object()) return {seq, DecodeError{"posted without a post object"}};
-    Post post;
-    post.id = str(inner, "id");
-    post.channel_id = str(inner, "channel_id");
-    post.user_id = str(inner, "user_id");
-    post.root_id = str(inner, "root_id");
-    post.type = str(inner, "type");
-    post.message = str(inner, "message");
+    auto post = post_of(inner);
     post.channel_type = str(data, "channel_type");
     post.user_name = str(data, "sender_name");
     if (post.user_name.starts_with('@')) post.user_name.erase(0, 1);
@@ -172,8 +187,33 @@ ResumePoint::Order ResumePoint::on_event(std::int64_t seq) {
 std::string ResumePoint::websocket_target(std::string_view path) const {
   std::string target(path);
   if (!connection_id_.empty())
-    target += "?" + encode_form({{"connection_id", connection_id_}, {"sequence_number", std::to_string(next_)}});
+    target +=
+        "?" + encode_form({{"connection_id", connection_id_}, {"sequence_number", std::to_string(next_)}});
   return target;
+}
+
+std::vector<ChannelActivity> channels_of(const json& channels) {
+  std::vector<ChannelActivity> out;
+  if (!channels.is_array()) return out;
+  for (const auto& channel : channels)
+    if (channel.is_object() && !str(channel, "id").empty())
+      out.push_back({str(channel, "id"), str(channel, "type"), integer(channel, "last_post_at")});
+  return out;
+}
+
+std::vector<Post> posts_of(const json& post_list, const std::string& channel_type) {
+  std::vector<Post> out;
+  const auto& posts = obj(post_list, "posts");
+  for (const auto& [id, inner] : posts.items()) {
+    if (!inner.is_object()) continue;
+    auto post = post_of(inner);
+    if (post.id.empty() || post.user_id.empty() || post.channel_id.empty()) continue;
+    post.channel_type = channel_type;
+    out.push_back(std::move(post));
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Post& a, const Post& b) { return a.create_at < b.create_at; });
+  return out;
 }
 
 std::string authentication_challenge(std::int64_t seq, const std::string& token) {
@@ -201,6 +241,52 @@ std::optional<PostCommand> command_of(const Post& post, const Bot& bot) {
   out.command.name = lower(word);
   out.command.text = std::string(rest);
   out.command.origin = {post.user_id, post.user_name, post.channel_id, {post.id}};
+  return out;
+}
+
+namespace {
+
+bool username_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
+}
+
+// Where the mention at `at` (an '@') ends, or `at` when there is none there.
+std::size_t mention_end(std::string_view text, std::size_t at) {
+  if (at > 0 && username_char(text[at - 1])) return at;  // name@example.org
+  auto end = at + 1;
+  while (end < text.size() && username_char(text[end])) ++end;
+  while (end > at + 1 && text[end - 1] == '.') --end;
+  return end;
+}
+
+}  // namespace
+
+std::vector<std::string> mentioned_usernames(std::string_view text) {
+  std::vector<std::string> out;
+  for (auto at = text.find('@'); at != std::string_view::npos; at = text.find('@', at + 1)) {
+    const auto end = mention_end(text, at);
+    if (end == at || end == at + 1) continue;
+    auto name = lower(text.substr(at + 1, end - at - 1));
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(std::move(name));
+  }
+  return out;
+}
+
+std::string with_mention_ids(std::string_view text,
+                             const std::map<std::string, std::string, std::less<>>& ids) {
+  std::string out;
+  std::size_t copied = 0;
+  for (auto at = text.find('@'); at != std::string_view::npos; at = text.find('@', at + 1)) {
+    const auto end = mention_end(text, at);
+    if (end <= at + 1) continue;
+    const auto name = text.substr(at + 1, end - at - 1);
+    const auto id = ids.find(lower(name));
+    if (id == ids.end()) continue;
+    out += text.substr(copied, at - copied);
+    out += "<@" + id->second + "|" + std::string(name) + ">";
+    copied = end;
+  }
+  out += text.substr(copied);
   return out;
 }
 
@@ -303,6 +389,13 @@ bool tokens_equal(std::string_view a, std::string_view b) {
   const auto da = sha256(a);
   const auto db = sha256(b);
   return CRYPTO_memcmp(da.data(), db.data(), da.size()) == 0;
+}
+
+std::string new_signing_key() {
+  std::array<unsigned char, 32> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
+    throw std::runtime_error("OpenSSL could not make a random signing key");
+  return hex(bytes.data(), bytes.size());
 }
 
 json signed_context(const ButtonContext& context, std::string_view key) {

@@ -4,6 +4,7 @@
 // Tend's messages as Mattermost posts. Pure functions: no sockets, nothing that can block;
 // malformed input becomes a DecodeError value, never an exception.
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -33,6 +34,7 @@ struct Post {
   std::string type;       // "" for what people write; "system_…" for the server's own notices
   std::string message;
   std::vector<std::string> mentions;  // user ids the server found @-mentioned
+  std::int64_t create_at = 0;         // the server's clock, milliseconds since the epoch
 };
 
 struct Posted {
@@ -93,6 +95,20 @@ class ResumePoint {
   std::int64_t next_ = 0;
 };
 
+// ---- Catching up with posts the server did not replay ----
+
+struct ChannelActivity {
+  std::string id;
+  std::string type;               // "D", "G", "O", "P"
+  std::int64_t last_post_at = 0;  // milliseconds, the server's clock
+};
+
+// GET /api/v4/users/me/channels: the bot's channels and when each last had a post.
+std::vector<ChannelActivity> channels_of(const nlohmann::json& channels);
+// GET /api/v4/channels/{id}/posts: a PostList's posts, oldest first, each given the channel's
+// type (a PostList does not repeat it). Posts without an id, user or channel are left out.
+std::vector<Post> posts_of(const nlohmann::json& post_list, const std::string& channel_type);
+
 // ---- WebSocket: Tend to server ----
 
 // The first message on a socket opened without an Authorization header.
@@ -115,6 +131,15 @@ struct PostCommand {
 // an @-mention of the bot. Posts by the bot itself, the server's system posts and channel posts
 // that do not mention the bot are not commands.
 std::optional<PostCommand> command_of(const Post& post, const Bot& bot);
+
+// People write "@sam", Mattermost's username, where Slack would send "<@U123|sam>". The usernames
+// a text mentions (lowercase letters, digits, '.', '-', '_'; a trailing '.' ends the sentence),
+// lowercased; an e-mail address is not a mention.
+std::vector<std::string> mentioned_usernames(std::string_view text);
+// The text with each "@username" whose user id is known written "<@id|username>", the form the
+// router reads without having met the person.
+std::string with_mention_ids(std::string_view text,
+                             const std::map<std::string, std::string, std::less<>>& ids);
 
 // ---- Requests the Mattermost server POSTs to Tend ----
 
@@ -146,6 +171,8 @@ struct ButtonContext {
 };
 
 nlohmann::json signed_context(const ButtonContext& context, std::string_view key);
+// A fresh signing key: 32 random bytes from OpenSSL, hex.
+std::string new_signing_key();
 
 struct ActionRequest {
   platform::Action action;

@@ -94,6 +94,17 @@ asio::awaitable<RestResult> RestApi::user(std::string user_id) {
   co_return co_await api(http::verb::get, path, no_body);
 }
 
+asio::awaitable<RestResult> RestApi::user_by_username(std::string username) {
+  const bool valid = !username.empty() && username.size() <= 64 &&
+                     std::all_of(username.begin(), username.end(), [](unsigned char c) {
+                       return std::isalnum(c) || c == '.' || c == '-' || c == '_';
+                     });
+  if (!valid) co_return invalid_id();
+  const std::optional<json> no_body;
+  const auto path = "/api/v4/users/username/" + username;
+  co_return co_await api(http::verb::get, path, no_body);
+}
+
 asio::awaitable<RestResult> RestApi::direct_channel(std::string bot_user_id, std::string user_id) {
   const std::optional<json> members = json::array({bot_user_id, user_id});
   const std::string path = "/api/v4/channels/direct";
@@ -104,6 +115,19 @@ asio::awaitable<RestResult> RestApi::create_post(json body) {
   const std::optional<json> post = std::move(body);
   const std::string path = "/api/v4/posts";
   co_return co_await api(http::verb::post, path, post);
+}
+
+asio::awaitable<RestResult> RestApi::my_channels() {
+  const std::optional<json> no_body;
+  const std::string path = "/api/v4/users/me/channels";
+  co_return co_await api(http::verb::get, path, no_body);
+}
+
+asio::awaitable<RestResult> RestApi::posts_since(std::string channel_id, std::int64_t since_ms) {
+  if (!is_id(channel_id)) co_return invalid_id();
+  const std::optional<json> no_body;
+  const auto path = "/api/v4/channels/" + channel_id + "/posts?since=" + std::to_string(since_ms);
+  co_return co_await api(http::verb::get, path, no_body);
 }
 
 asio::awaitable<RestResult> RestApi::post_to(std::string url, json body) {

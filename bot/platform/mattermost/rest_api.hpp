@@ -38,10 +38,16 @@ class RestApi {
   boost::asio::awaitable<RestResult> me();
   // GET /api/v4/users/{id}
   boost::asio::awaitable<RestResult> user(std::string user_id);
+  // GET /api/v4/users/username/{username}
+  boost::asio::awaitable<RestResult> user_by_username(std::string username);
   // POST /api/v4/channels/direct ["bot", "user"]: the DM channel, created when there is none.
   boost::asio::awaitable<RestResult> direct_channel(std::string bot_user_id, std::string user_id);
   // POST /api/v4/posts
   boost::asio::awaitable<RestResult> create_post(nlohmann::json body);
+  // GET /api/v4/users/me/channels: every channel of the bot, in every team, DMs included.
+  boost::asio::awaitable<RestResult> my_channels();
+  // GET /api/v4/channels/{id}/posts?since=: posts created or changed after `since_ms`.
+  boost::asio::awaitable<RestResult> posts_since(std::string channel_id, std::int64_t since_ms);
   // A follow-up to a slash command's response_url (absolute; no token is sent there).
   boost::asio::awaitable<RestResult> post_to(std::string url, nlohmann::json body);
 

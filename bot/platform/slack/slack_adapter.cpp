@@ -4,35 +4,21 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
 #include <deque>
-
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 
 #include "base/backoff.hpp"
 
 #include "bot/metrics.hpp"
-#include "bot/net/tls.hpp"
+#include "bot/net/websocket.hpp"
 
 namespace tend::slack {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
 using json = nlohmann::json;
 
 namespace {
 
-constexpr std::chrono::seconds kHandshakeTimeout{10};
 // Failed connects and unreachable sign-ins wait this long first, then double, up to max_backoff.
 constexpr std::chrono::milliseconds kFirstRetry{500};
 
@@ -49,108 +35,23 @@ struct Refused : std::runtime_error {
 
 }  // namespace
 
-// One Socket Mode WebSocket. Beast allows one read and one write at a time: the read loop is
-// the only reader, and frames to send queue here behind a single writer.
+// One Socket Mode WebSocket and what the adapter tracks of it. Beast allows one read and one
+// write at a time: the read loop is the only reader, and frames to send queue here behind a
+// single writer.
 class SlackAdapter::Connection {
  public:
-  explicit Connection(link::SocketId id) : id(id) {}
-  virtual ~Connection() = default;
-  virtual asio::awaitable<void> open(const Url& url, std::chrono::milliseconds silent_after) = 0;
-  virtual asio::awaitable<std::string> read() = 0;  // throws beast::system_error
-  virtual asio::awaitable<void> write(const std::string& frame) = 0;
-  virtual asio::awaitable<void> close() = 0;
-  virtual void abort() = 0;
-  // Whether bytes of a further frame have already arrived: a batch of envelopes is what has
-  // arrived, handled as soon as nothing more is waiting to be read.
-  virtual bool more_readable() = 0;
-  // While corked, what is written waits in the socket and leaves as one packet when uncorked: the
-  // acknowledgements of one batch go out together.
-  virtual void cork(bool on) = 0;
+  Connection(link::SocketId id, std::unique_ptr<net::WebSocket> socket) : id(id), socket(std::move(socket)) {}
 
   bool drained() const { return in_flight == 0 && !writing && outgoing.empty(); }
 
   const link::SocketId id;
+  const std::unique_ptr<net::WebSocket> socket;
   bool retiring = false;  // the core retired it: it reports when it has drained
   bool closing = false;   // the core closed it: nothing more is written
   int in_flight = 0;      // envelopes received and not yet acknowledged
   bool writing = false;
   std::deque<std::string> outgoing;
 };
-
-namespace {
-
-template <class Stream>
-class WsConnection final : public SlackAdapter::Connection {
- public:
-  template <class... Args>
-  WsConnection(link::SocketId id, Args&&... args) : Connection(id), ws_(std::forward<Args>(args)...) {}
-
-  asio::awaitable<void> open(const Url& url, std::chrono::milliseconds silent_after) override {
-    auto executor = co_await asio::this_coro::executor;
-    asio::ip::tcp::resolver resolver(executor);
-    auto endpoints = co_await resolver.async_resolve(url.host, url.port, asio::use_awaitable);
-    auto& tcp = beast::get_lowest_layer(ws_);
-    tcp.expires_after(kHandshakeTimeout);
-    co_await tcp.async_connect(endpoints, asio::use_awaitable);
-    // An ack is one small frame that must leave at once, not wait for Nagle's algorithm.
-    tcp.socket().set_option(asio::ip::tcp::no_delay(true));
-    if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
-      net::expect_host(ws_.next_layer(), url.host);
-      co_await ws_.next_layer().async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
-    }
-    tcp.expires_never();
-    // Beast pings when the socket has been quiet for half the idle timeout and fails the read
-    // when the other half passes without a frame or a pong: a silent socket is noticed in time.
-    websocket::stream_base::timeout timeouts;
-    timeouts.handshake_timeout = kHandshakeTimeout;
-    timeouts.idle_timeout = silent_after;
-    timeouts.keep_alive_pings = true;
-    ws_.set_option(timeouts);
-    ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::request_type& req) { req.set(beast::http::field::user_agent, "tend"); }));
-    co_await ws_.async_handshake(url.host + ":" + url.port, url.path, asio::use_awaitable);
-    ws_.text(true);
-  }
-
-  asio::awaitable<std::string> read() override {
-    buffer_.clear();
-    co_await ws_.async_read(buffer_, asio::use_awaitable);
-    co_return beast::buffers_to_string(buffer_.data());
-  }
-
-  asio::awaitable<void> write(const std::string& frame) override {
-    co_await ws_.async_write(asio::buffer(frame), asio::use_awaitable);
-  }
-
-  asio::awaitable<void> close() override {
-    beast::error_code ec;
-    co_await ws_.async_close(websocket::close_code::normal, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) abort();
-  }
-
-  void abort() override {
-    beast::error_code ec;
-    beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-    beast::get_lowest_layer(ws_).socket().close(ec);
-  }
-
-  bool more_readable() override {
-    beast::error_code ec;
-    return beast::get_lowest_layer(ws_).socket().available(ec) > 0 && !ec;
-  }
-
-  void cork(bool on) override {
-    const int value = on ? 1 : 0;
-    ::setsockopt(beast::get_lowest_layer(ws_).socket().native_handle(), IPPROTO_TCP, TCP_CORK, &value,
-                 sizeof value);
-  }
-
- private:
-  websocket::stream<Stream> ws_;
-  beast::flat_buffer buffer_;
-};
-
-}  // namespace
 
 SlackAdapter::SlackAdapter(asio::any_io_executor executor, SlackOptions options)
     : executor_(executor),
@@ -161,7 +62,8 @@ SlackAdapter::SlackAdapter(asio::any_io_executor executor, SlackOptions options)
       link_(executor,
             link::CoreOptions{"Slack", "Socket Mode connection", Backoff{kFirstRetry, options_.max_backoff},
                               options_.drain_timeout},
-            *this) {}
+            *this),
+      batch_(executor, "Slack") {}
 
 SlackAdapter::~SlackAdapter() = default;
 
@@ -191,9 +93,9 @@ void SlackAdapter::close(link::SocketId id, link::Close::How how, int) {
   if (it == connections_.end() || it->second->closing) return;
   it->second->closing = true;
   if (how == link::Close::How::properly)
-    asio::co_spawn(executor_, it->second->close(), asio::detached);
+    asio::co_spawn(executor_, it->second->socket->close(), asio::detached);
   else
-    it->second->abort();
+    it->second->socket->abort();
 }
 
 asio::awaitable<void> SlackAdapter::check_tokens() {
@@ -238,15 +140,13 @@ asio::awaitable<void> SlackAdapter::connect(link::SocketId id) {
     const auto url = Url::parse(result.body.value("url", std::string()));
     if (!url) throw std::runtime_error("apps.connections.open gave no WebSocket URL");
 
-    if (url->tls)
-      connection = std::make_shared<WsConnection<beast::ssl_stream<beast::tcp_stream>>>(id, executor_,
-                                                                                        net::client_tls());
-    else
-      connection = std::make_shared<WsConnection<beast::tcp_stream>>(id, executor_);
-    co_await connection->open(*url, options_.silent_after);
+    connection = std::make_shared<Connection>(id, net::WebSocket::make(executor_, *url));
+    // A named local: GCC 12 destroys braced temporaries inside co_await twice.
+    const net::WebSocket::Options socket_options{options_.silent_after, ""};
+    co_await connection->socket->open(*url, url->path, socket_options);
     link_.feed(link::Opened{id});
     // Slack greets every new connection; until then it is not ready for envelopes.
-    auto frame = decode_frame(co_await connection->read());
+    auto frame = decode_frame(co_await connection->socket->read());
     if (!std::holds_alternative<Hello>(frame))
       throw std::runtime_error("Socket Mode connection did not start with hello");
     connections_[id] = connection;
@@ -255,7 +155,7 @@ asio::awaitable<void> SlackAdapter::connect(link::SocketId id) {
     if (connected_before_) metrics().reconnected(platform());
     connected_before_ = true;
   } catch (const std::exception& e) {
-    if (connection) connection->abort();
+    if (connection) connection->socket->abort();
     link_.feed(link::ConnectFailed{id, e.what()});
     co_return;
   }
@@ -265,34 +165,27 @@ asio::awaitable<void> SlackAdapter::connect(link::SocketId id) {
 asio::awaitable<void> SlackAdapter::read_loop(std::shared_ptr<Connection> connection) {
   const auto id = connection->id;
   for (;;) {
-    std::string text;
-    try {
-      text = co_await connection->read();
-    } catch (const beast::system_error& e) {
-      // Beast's keep-alive ping went unanswered for the rest of `silent_after`.
-      if (e.code() == beast::error::timeout) link_.feed(link::PongMissing{id});
+    const auto text = co_await link_.read(id, *connection->socket);
+    if (!text) {
       connections_.erase(id);
-      link_.feed(link::ReadError{id, e.what()});
-      break;
-    } catch (const std::exception& e) {
-      connections_.erase(id);
-      link_.feed(link::ReadError{id, e.what()});
       break;
     }
     link_.feed(link::FrameReceived{id, std::nullopt});
-    auto frame = decode_frame(text);
+    auto frame = decode_frame(*text);
+    const bool more_coming = connection->socket->more_readable();
     if (auto* envelope = std::get_if<Envelope>(&frame)) {
-      receive(connection, std::move(*envelope));
+      receive(connection, std::move(*envelope), more_coming);
+      continue;
     } else if (auto* disconnect = std::get_if<Disconnect>(&frame)) {
       link_.feed(link_notice(id, *disconnect));
     } else if (auto* bad = std::get_if<DecodeError>(&frame)) {
       spdlog::warn("Slack: connection {} sent a frame Tend cannot read: {}", id, bad->what);
       if (!bad->envelope_id.empty()) send_frame(connection, encode_ack(bad->envelope_id));
     }
-    if (!connection->more_readable() || pending_.size() >= kMaxBatch) handle_soon();
+    if (!more_coming) batch_.flush();
   }
   connection->closing = true;
-  handle_soon();
+  batch_.flush();
 }
 
 void SlackAdapter::send_frame(const std::shared_ptr<Connection>& connection, std::string frame) {
@@ -305,18 +198,18 @@ void SlackAdapter::send_frame(const std::shared_ptr<Connection>& connection, std
 // Beast allows one write at a time: frames queue on the connection behind this single writer.
 asio::awaitable<void> SlackAdapter::write_queued(std::shared_ptr<Connection> connection) {
   const bool corked = connection->outgoing.size() > 1;
-  if (corked) connection->cork(true);
+  if (corked) connection->socket->cork(true);
   while (!connection->outgoing.empty() && !connection->closing) {
     const auto frame = std::move(connection->outgoing.front());
     connection->outgoing.pop_front();
     try {
-      co_await connection->write(frame);
+      co_await connection->socket->write(frame);
     } catch (const std::exception& e) {
       connection->outgoing.clear();
       link_.feed(link::WriteError{connection->id, e.what()});
     }
   }
-  if (corked && !connection->closing) connection->cork(false);
+  if (corked && !connection->closing) connection->socket->cork(false);
   connection->writing = false;
   report_if_drained(connection);
 }
@@ -360,50 +253,28 @@ platform::Inbound router_part(const Envelope& envelope) {
 
 }  // namespace
 
-void SlackAdapter::receive(const std::shared_ptr<Connection>& connection, Envelope envelope) {
+void SlackAdapter::receive(const std::shared_ptr<Connection>& connection, Envelope envelope,
+                           bool more_coming) {
   ++connection->in_flight;
-  pending_.push_back({connection, std::move(envelope), std::chrono::steady_clock::now()});
-}
-
-void SlackAdapter::handle_soon() {
-  if (handling_ || pending_.empty()) return;
-  handling_ = true;
-  asio::co_spawn(executor_, handle_pending(), asio::detached);
-}
-
-asio::awaitable<void> SlackAdapter::handle_pending() {
-  while (!pending_.empty()) {
-    spdlog::debug("Slack: {} envelope(s) handled together", pending_.size());
-    auto batch = std::move(pending_);
-    pending_.clear();
-
-    std::vector<platform::Inbound> items;
-    for (const auto& [connection, envelope, at] : batch)
-      if (routed(envelope)) items.push_back(router_part(envelope));
-    std::optional<std::vector<Reply>> replies;
-    if (!items.empty()) {
-      try {
-        replies = co_await dispatcher_->together(std::move(items));
-      } catch (const std::exception& e) {
-        // Nothing was kept: leave these envelopes unacknowledged so Slack delivers them again.
-        spdlog::error("Slack: {} envelope(s) could not be handled and will be retried by Slack: {}",
-                      batch.size(), e.what());
-      }
-    }
-    std::size_t next_reply = 0;
-    for (auto& [connection, envelope, at] : batch) {
-      std::optional<Reply> reply;
-      if (routed(envelope) && replies) reply = std::move((*replies)[next_reply++]);
-      respond(connection, std::move(envelope), std::move(reply), at);
-    }
+  const auto at = std::chrono::steady_clock::now();
+  if (!routed(envelope)) {
+    acknowledge(connection, std::move(envelope), std::nullopt, at, /*modal_open=*/false);
+    if (!more_coming) batch_.flush();
+    return;
   }
-  handling_ = false;
+  auto item = router_part(envelope);
+  batch_.add(
+      std::move(item),
+      [this, connection, envelope = std::move(envelope), at](std::optional<Reply> reply) mutable {
+        respond(connection, std::move(envelope), std::move(reply), at);
+      },
+      more_coming);
 }
 
 void SlackAdapter::respond(const std::shared_ptr<Connection>& connection, Envelope envelope,
                            std::optional<Reply> reply, std::chrono::steady_clock::time_point received_at) {
-  // A routed envelope without a reply was not kept: no ack, so Slack delivers it again.
-  if (routed(envelope) && !reply) {
+  // Without a reply nothing was kept: no ack, so Slack delivers the envelope again.
+  if (!reply) {
     --connection->in_flight;
     report_if_drained(connection);
     return;
@@ -429,6 +300,8 @@ asio::awaitable<void> SlackAdapter::open_modal_then_ack(std::shared_ptr<Connecti
   acknowledge(connection, std::move(envelope), std::move(reply), received_at, opened.ok);
 }
 
+// The ack is queued at once, with the reply in it where Slack takes one; what needs a Web API
+// call (an answer through response_url, App Home) follows in its own coroutine.
 void SlackAdapter::acknowledge(const std::shared_ptr<Connection>& connection, Envelope envelope,
                                std::optional<Reply> reply, std::chrono::steady_clock::time_point received_at,
                                bool modal_open) {
@@ -479,6 +352,7 @@ asio::awaitable<void> SlackAdapter::follow_up(std::function<asio::awaitable<void
 
 asio::awaitable<void> SlackAdapter::run(platform::Dispatcher& dispatcher) {
   dispatcher_ = &dispatcher;
+  batch_.dispatch_to(dispatcher);
   co_await check_tokens();
   link_.feed(link::Start{});
   co_await link_.until_finished();

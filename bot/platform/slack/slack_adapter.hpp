@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "bot/platform/adapter.hpp"
+#include "bot/platform/group_commit.hpp"
 #include "bot/platform/link_driver.hpp"
 #include "bot/platform/slack/codec.hpp"
 #include "bot/platform/slack/delivery.hpp"
@@ -73,12 +74,9 @@ class SlackAdapter final : public platform::Adapter, private link::SocketIo {
   boost::asio::awaitable<void> write_queued(std::shared_ptr<Connection> connection);
   // A retiring connection with nothing in flight and nothing to write tells the core so.
   void report_if_drained(const std::shared_ptr<Connection>& connection);
-  // Envelopes that arrive together go to the router together: one transaction, one commit, and
-  // then each is acknowledged (group commit). A batch is what has arrived when nothing more is
-  // waiting to be read (or kMaxBatch): an envelope that arrives alone is handled at once.
-  void receive(const std::shared_ptr<Connection>& connection, Envelope envelope);
-  void handle_soon();
-  boost::asio::awaitable<void> handle_pending();
+  // Routed envelopes go to the router in batches (group commit); each is acknowledged after the
+  // commit of its batch. `more_coming`: more has already arrived on the socket and joins the batch.
+  void receive(const std::shared_ptr<Connection>& connection, Envelope envelope, bool more_coming);
   void respond(const std::shared_ptr<Connection>& connection, Envelope envelope, std::optional<Reply> reply,
                std::chrono::steady_clock::time_point received_at);
   boost::asio::awaitable<void> open_modal_then_ack(std::shared_ptr<Connection> connection, Envelope envelope,
@@ -100,14 +98,7 @@ class SlackAdapter final : public platform::Adapter, private link::SocketIo {
   link::Driver link_;
   platform::Dispatcher* dispatcher_ = nullptr;
   std::map<link::SocketId, std::shared_ptr<Connection>> connections_;
-  struct Received {
-    std::shared_ptr<Connection> connection;
-    Envelope envelope;
-    std::chrono::steady_clock::time_point at;  // for the ack latency metric
-  };
-  static constexpr std::size_t kMaxBatch = 256;
-  std::vector<Received> pending_;
-  bool handling_ = false;
+  platform::GroupCommit batch_;
   bool connected_before_ = false;  // a connection after the first counts as a reconnect
 };
 

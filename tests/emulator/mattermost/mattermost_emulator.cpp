@@ -71,14 +71,55 @@ struct MattermostEmulator::State {
   std::map<std::string, std::string> dm_by_user, user_by_dm;
   int connections = 0;
   int open_sockets = 0;
+  int max_open_sockets = 0;
   int pongs = 0;
   bool refuse_sockets = false;
+  bool refuse_resumes = false;
+  int lose_events = 0;                  // events still to keep from the socket (they stay in the buffer)
+  int overlap_resume = 0;               // the next resume replays this many events before the asked one too
+  std::map<std::string, Fault> delays;  // route prefix -> answers held back `value` ms
+  // Every channel a post was made in or a DM opened for, with its posts: what GET
+  // /users/me/channels and /channels/{id}/posts answer.
+  struct ChannelRecord {
+    std::string type;
+    std::vector<json> posts;
+  };
+  std::map<std::string, ChannelRecord> channels;
+  std::int64_t last_ms = 0;
+  // A person's DM posts and when Tend answered each: Tend's next post in that DM answers the
+  // oldest one not yet answered.
+  std::map<std::string, std::chrono::steady_clock::time_point> post_sent_at, post_answered_at;
+  std::map<std::string, std::deque<std::string>> unanswered;  // DM channel -> post ids, oldest first
   std::vector<SocketOpening> openings;
   std::vector<json> requests;
   std::int64_t next_id = 1;
   // Only touched on the io thread.
   std::map<std::string, std::shared_ptr<Connection>> conns;
+  // The server's requests to Tend: queued, sent by a few workers over kept-alive connections.
+  struct OutRequest {
+    std::string url, content_type, body, authorization;
+    std::shared_ptr<std::promise<HttpAnswer>> promise;
+  };
+  std::deque<OutRequest> out_queue;
+  int out_workers = 0;
+  std::map<std::string, std::vector<std::unique_ptr<beast::tcp_stream>>> idle_out;  // by host:port
   std::vector<std::shared_ptr<Socket>> sockets;
+
+  // The server's clock for posts: milliseconds, never the same twice.
+  std::int64_t now_ms() {
+    std::lock_guard lock(mutex);
+    const auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+    last_ms = std::max(wall, last_ms + 1);
+    return last_ms;
+  }
+  void record_post(const std::string& channel_id, const std::string& type, json post) {
+    std::lock_guard lock(mutex);
+    auto& channel = channels[channel_id];
+    channel.type = type;
+    channel.posts.push_back(std::move(post));
+  }
 
   // Ids of Mattermost's shape: 26 lowercase letters and digits.
   std::string new_id(char kind) {
@@ -116,6 +157,7 @@ auto on_io(State& s, F fn) {
 void count_open(State& s) {
   std::lock_guard lock(s.mutex);
   s.open_sockets = static_cast<int>(s.sockets.size());
+  s.max_open_sockets = std::max(s.max_open_sockets, s.open_sockets);
   s.changed.notify_all();
 }
 
@@ -146,7 +188,13 @@ void emit(State& s, Connection& conn, const std::string& event, const json& data
   auto text = frame.dump();
   conn.buffer.emplace_back(seq, text);
   while (conn.buffer.size() > s.options.replay_buffer) conn.buffer.pop_front();
-  if (conn.socket) queue_frame(s, conn.socket, std::move(text));
+  bool lose = false;
+  {
+    std::lock_guard lock(s.mutex);
+    lose = conn.socket && s.lose_events > 0;
+    if (lose) --s.lose_events;
+  }
+  if (conn.socket && !lose) queue_frame(s, conn.socket, std::move(text));
 }
 
 json hello_of(const State& s, const std::string& connection_id) {
@@ -203,12 +251,16 @@ void attach(State& s, const std::shared_ptr<Socket>& socket, const std::string& 
     conn = it->second;
     auto from = std::find_if(conn->buffer.begin(), conn->buffer.end(),
                              [&](const auto& entry) { return entry.first == asked_seq; });
-    if (from != conn->buffer.end()) {
+    if (from != conn->buffer.end() || asked_seq == conn->next_seq) {
+      {
+        // A replay that starts before what was asked for: the client already had those.
+        std::lock_guard lock(s.mutex);
+        for (; s.overlap_resume > 0 && from != conn->buffer.begin(); --s.overlap_resume) --from;
+        s.overlap_resume = 0;
+      }
       opening.outcome = SocketOpening::Outcome::resumed;
       for (auto e = from; e != conn->buffer.end(); ++e) frames.push_back(e->second);
       opening.replayed = static_cast<int>(frames.size());
-    } else if (asked_seq == conn->next_seq) {
-      opening.outcome = SocketOpening::Outcome::resumed;
     } else {
       // Events were lost: the server starts the connection again under a new id.
       opening.outcome = SocketOpening::Outcome::forgotten;
@@ -344,15 +396,18 @@ std::string dm_of(State& s, const std::string& user_id) {
   auto id = s.new_id('d');
   std::lock_guard lock(s.mutex);
   auto [it, inserted] = s.dm_by_user.emplace(user_id, id);
-  if (inserted) s.user_by_dm[id] = user_id;
+  if (inserted) {
+    s.user_by_dm[id] = user_id;
+    s.channels[id].type = "D";
+  }
   return it->second;
 }
 
 json post_json(const std::string& id, const std::string& user_id, const std::string& channel_id,
-               const std::string& root_id, const std::string& message, const json& props) {
+               const std::string& root_id, const std::string& message, const json& props, std::int64_t at) {
   return {{"id", id},
-          {"create_at", kCreatedAt},
-          {"update_at", kCreatedAt},
+          {"create_at", at},
+          {"update_at", at},
           {"edit_at", 0},
           {"delete_at", 0},
           {"is_pinned", false},
@@ -375,7 +430,88 @@ struct Answer {
 };
 
 // The REST API: what the server answers to one authenticated call.
-Answer rest(State& s, http::verb verb, const std::string& path, const json& body) {
+// The posted event for a post: what every connection of the channel's members receives.
+json posted_of(State& s, const json& post, const std::string& channel_type) {
+  const auto user_id = str(post, "user_id");
+  const auto channel = str(post, "channel_id");
+  const auto user = find_user(s, user_id).value_or(MattermostUser{user_id, "", "", "", true, "", ""});
+  const bool direct = channel_type == "D";
+  std::string other = user_id;  // the DM's other member, when the bot posts there
+  if (direct) {
+    std::lock_guard lock(s.mutex);
+    if (auto it = s.user_by_dm.find(channel); it != s.user_by_dm.end()) other = it->second;
+  }
+  json data{{"channel_display_name", direct ? "@" + user.username : std::string("Town Square")},
+            {"channel_name",
+             direct ? std::min(other, s.options.bot_user_id) + "__" + std::max(other, s.options.bot_user_id)
+                    : std::string("town-square")},
+            {"channel_type", channel_type},
+            {"post", post.dump()},
+            {"sender_name", "@" + user.username},
+            {"set_online", true},
+            {"team_id", direct ? std::string() : s.options.team_id}};
+  if (str(post, "message").find("@" + s.options.bot_username) != std::string::npos)
+    data["mentions"] = json::array({s.options.bot_user_id}).dump();
+  return {{"event", "posted"},
+          {"data", data},
+          {"broadcast", {{"channel_id", channel}, {"omit_users", nullptr}, {"team_id", ""}, {"user_id", ""}}},
+          {"seq", 0}};
+}
+
+// A channel as the REST API shows it.
+json channel_json(State& s, const std::string& id) {
+  std::string type = "D", name = id;
+  std::int64_t last_post_at = 0;
+  {
+    std::lock_guard lock(s.mutex);
+    if (auto it = s.channels.find(id); it != s.channels.end()) {
+      type = it->second.type;
+      for (const auto& post : it->second.posts)
+        last_post_at = std::max(last_post_at, post["create_at"].get<std::int64_t>());
+    }
+    if (auto it = s.user_by_dm.find(id); it != s.user_by_dm.end())
+      name = std::min(it->second, s.options.bot_user_id) + "__" + std::max(it->second, s.options.bot_user_id);
+  }
+  return {{"id", id},
+          {"create_at", kCreatedAt},
+          {"update_at", kCreatedAt},
+          {"delete_at", 0},
+          {"team_id", type == "D" ? std::string() : s.options.team_id},
+          {"type", type},
+          {"display_name", ""},
+          {"name", name},
+          {"header", ""},
+          {"purpose", ""},
+          {"last_post_at", last_post_at},
+          {"total_msg_count", 0},
+          {"extra_update_at", 0},
+          {"creator_id", ""}};
+}
+
+Answer rest(State& s, http::verb verb, const std::string& path,
+            const std::map<std::string, std::string>& query, const json& body) {
+  if (verb == http::verb::get && path == "/api/v4/users/me/channels") {
+    json list = json::array();
+    std::vector<std::string> ids;
+    {
+      std::lock_guard lock(s.mutex);
+      for (const auto& [id, channel] : s.channels) ids.push_back(id);
+    }
+    for (const auto& id : ids) list.push_back(channel_json(s, id));
+    return {http::status::ok, list};
+  }
+  if (verb == http::verb::get && path.rfind("/api/v4/users/username/", 0) == 0) {
+    const auto name = path.substr(std::string("/api/v4/users/username/").size());
+    std::optional<std::pair<std::string, MattermostUser>> found;
+    {
+      std::lock_guard lock(s.mutex);
+      for (const auto& [id, user] : s.users)
+        if (user.username == name) found = {id, user};
+    }
+    if (found) return {http::status::ok, user_json(found->first, found->second)};
+    return {http::status::not_found,
+            app_error("app.user.missing_account.const", "Unable to find the user.", 404)};
+  }
   if (verb == http::verb::get && path == "/api/v4/users/me")
     return {http::status::ok, user_json(s.options.bot_user_id, *find_user(s, s.options.bot_user_id))};
   if (verb == http::verb::get && path.rfind("/api/v4/users/", 0) == 0) {
@@ -396,22 +532,31 @@ Answer rest(State& s, http::verb verb, const std::string& path, const json& body
     if (!find_user(s, other))
       return {http::status::bad_request, app_error("api.channel.create_direct_channel.invalid_user.app_error",
                                                    "Invalid user ID for direct channel creation.", 400)};
-    const auto id = dm_of(s, other);
-    return {http::status::created,
-            {{"id", id},
-             {"create_at", kCreatedAt},
-             {"update_at", kCreatedAt},
-             {"delete_at", 0},
-             {"team_id", ""},
-             {"type", "D"},
-             {"display_name", ""},
-             {"name", std::min(a, b) + "__" + std::max(a, b)},
-             {"header", ""},
-             {"purpose", ""},
-             {"last_post_at", kCreatedAt},
-             {"total_msg_count", 0},
-             {"extra_update_at", 0},
-             {"creator_id", ""}}};
+    return {http::status::created, channel_json(s, dm_of(s, other))};
+  }
+  if (verb == http::verb::get && path.rfind("/api/v4/channels/", 0) == 0 && path.ends_with("/posts")) {
+    const auto id =
+        path.substr(std::string("/api/v4/channels/").size(),
+                    path.size() - std::string("/api/v4/channels/").size() - std::string("/posts").size());
+    std::int64_t since = 0;
+    if (auto it = query.find("since"); it != query.end()) since = std::stoll(it->second);
+    json list{{"order", json::array()},
+              {"posts", json::object()},
+              {"next_post_id", ""},
+              {"prev_post_id", ""},
+              {"has_next", false}};
+    std::lock_guard lock(s.mutex);
+    auto channel = s.channels.find(id);
+    if (channel == s.channels.end())
+      return {http::status::forbidden, app_error("api.context.permissions.app_error",
+                                                 "You do not have the appropriate permissions.", 403)};
+    // Newest first, as the server orders them.
+    for (auto post = channel->second.posts.rbegin(); post != channel->second.posts.rend(); ++post) {
+      if ((*post)["update_at"].get<std::int64_t>() <= since) continue;
+      list["order"].push_back((*post)["id"]);
+      list["posts"][(*post)["id"].get<std::string>()] = *post;
+    }
+    return {http::status::ok, list};
   }
   if (verb == http::verb::post && path == "/api/v4/posts") {
     const auto channel = str(body, "channel_id");
@@ -427,8 +572,22 @@ Answer rest(State& s, http::verb verb, const std::string& path, const json& body
       return {http::status::forbidden, app_error("api.context.permissions.app_error",
                                                  "You do not have the appropriate permissions.", 403)};
     auto post = post_json(s.new_id('p'), s.options.bot_user_id, channel, str(body, "root_id"),
-                          str(body, "message"), body.value("props", json::object()));
+                          str(body, "message"), body.value("props", json::object()), s.now_ms());
+    bool direct = false;
+    {
+      std::lock_guard lock(s.mutex);
+      direct = s.user_by_dm.contains(channel);
+    }
+    s.record_post(channel, direct ? "D" : "O", post);
+    // The server tells every member of the channel, the bot's own connections included.
+    const auto event = posted_of(s, post, direct ? "D" : "O");
+    for (auto& [id, conn] : s.conns) emit(s, *conn, "posted", event["data"], event["broadcast"]);
     std::lock_guard lock(s.mutex);
+    if (auto waiting = s.unanswered.find(channel);
+        waiting != s.unanswered.end() && !waiting->second.empty()) {
+      s.post_answered_at[waiting->second.front()] = std::chrono::steady_clock::now();
+      waiting->second.pop_front();
+    }
     s.posts.push_back(post);
     s.changed.notify_all();
     return {http::status::created, post};
@@ -455,7 +614,24 @@ asio::awaitable<void> serve(State* s, tcp::socket tcp_socket) {
       std::lock_guard lock(s->mutex);
       refuse = s->refuse_sockets;
     }
-    if (websocket::is_upgrade(req) && path == "/api/v4/websocket" && !refuse &&
+    bool refuse_resume = false;
+    std::optional<State::Fault> delayed;
+    {
+      std::lock_guard lock(s->mutex);
+      refuse_resume = s->refuse_resumes && query_of(target).contains("connection_id");
+      for (auto& [prefix, fault] : s->delays) {
+        if (fault.remaining > 0 && route.rfind(prefix, 0) == 0) {
+          --fault.remaining;
+          delayed = fault;
+          break;
+        }
+      }
+    }
+    if (delayed) {
+      asio::steady_timer wait(s->io, std::chrono::milliseconds(delayed->value));
+      co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (websocket::is_upgrade(req) && path == "/api/v4/websocket" && !refuse && !refuse_resume &&
         (authorization.empty() || authorization == "Bearer " + s->options.bot_token)) {
       {
         std::lock_guard lock(s->mutex);
@@ -498,7 +674,13 @@ asio::awaitable<void> serve(State* s, tcp::socket tcp_socket) {
       res.set(http::field::content_type, "text/plain");
       res.body() = "upstream error";
     } else if (path == "/api/v4/websocket") {
-      if (refuse) {
+      if (refuse_resume) {
+        res.result(http::status::bad_request);
+        res.set(http::field::content_type, "application/json");
+        res.body() =
+            app_error("api.web_socket.connect.invalid_sequence.app_error", "Invalid sequence number.", 400)
+                .dump();
+      } else if (refuse) {
         res.result(http::status::service_unavailable);
         res.body() = "websocket unavailable";
       } else {
@@ -518,7 +700,7 @@ asio::awaitable<void> serve(State* s, tcp::socket tcp_socket) {
                   app_error("api.context.session_expired.app_error",
                             "Invalid or expired session, please login again.", 401)};
       else
-        answer = rest(*s, req.method(), path, body);
+        answer = rest(*s, req.method(), path, query_of(target), body);
       res.result(answer.status);
       res.set(http::field::content_type, "application/json");
       res.set("X-Version-Id", "10.5.0.13645.emulator.false");
@@ -553,46 +735,78 @@ asio::awaitable<void> accept(State* s) {
   }
 }
 
-// The server's outgoing request to an integration (slash command, button).
-asio::awaitable<void> request_to(State* s, std::string url, std::string content_type, std::string body,
-                                 std::string authorization,
-                                 std::shared_ptr<std::promise<HttpAnswer>> promise) {
+// One of the server's requests to an integration (slash command, button), over a connection kept
+// alive from an earlier one when there is one, as the server's HTTP client does.
+asio::awaitable<HttpAnswer> exchange(State* s, const State::OutRequest& out) {
   HttpAnswer answer;
   try {
-    if (url.rfind("http://", 0) != 0) throw std::invalid_argument("only http:// URLs");
-    const auto rest = url.substr(7);
+    if (out.url.rfind("http://", 0) != 0) throw std::invalid_argument("only http:// URLs");
+    const auto rest = out.url.substr(7);
     const auto slash = rest.find('/');
     const auto authority = rest.substr(0, slash);
     const auto target = slash == std::string::npos ? std::string("/") : rest.substr(slash);
     const auto colon = authority.rfind(':');
     const auto host = authority.substr(0, colon);
     const auto port = colon == std::string::npos ? std::string("80") : authority.substr(colon + 1);
-    tcp::resolver resolver(s->io);
-    beast::tcp_stream stream(s->io);
-    stream.expires_after(std::chrono::seconds(30));
-    co_await stream.async_connect(co_await resolver.async_resolve(host, port, asio::use_awaitable),
-                                  asio::use_awaitable);
     http::request<http::string_body> req{http::verb::post, target, 11};
     req.set(http::field::host, authority);
     req.set(http::field::accept, "application/json");
     req.set(http::field::user_agent, "Mattermost-Bot/1.1");
-    req.set(http::field::content_type, content_type);
-    if (!authorization.empty()) req.set(http::field::authorization, authorization);
-    req.body() = body;
+    req.set(http::field::content_type, out.content_type);
+    if (!out.authorization.empty()) req.set(http::field::authorization, out.authorization);
+    req.body() = out.body;
     req.prepare_payload();
-    co_await http::async_write(stream, req, asio::use_awaitable);
-    beast::flat_buffer buffer;
-    http::response<http::string_body> res;
-    co_await http::async_read(stream, buffer, res, asio::use_awaitable);
-    answer.status = static_cast<int>(res.result_int());
-    answer.content_type = std::string(res[http::field::content_type]);
-    answer.body = res.body();
-    beast::error_code ec;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    for (int attempt = 0;; ++attempt) {
+      std::unique_ptr<beast::tcp_stream> stream;
+      auto& idle = s->idle_out[authority];
+      const bool reused = !idle.empty();
+      if (reused) {
+        stream = std::move(idle.back());
+        idle.pop_back();
+      } else {
+        stream = std::make_unique<beast::tcp_stream>(s->io);
+        stream->expires_after(std::chrono::seconds(30));
+        tcp::resolver resolver(s->io);
+        co_await stream->async_connect(co_await resolver.async_resolve(host, port, asio::use_awaitable),
+                                       asio::use_awaitable);
+        stream->socket().set_option(tcp::no_delay(true));
+      }
+      stream->expires_after(std::chrono::seconds(30));
+      beast::error_code ec;
+      answer.sent_at = std::chrono::steady_clock::now();
+      co_await http::async_write(*stream, req, asio::redirect_error(asio::use_awaitable, ec));
+      beast::flat_buffer buffer;
+      http::response<http::string_body> res;
+      if (!ec) co_await http::async_read(*stream, buffer, res, asio::redirect_error(asio::use_awaitable, ec));
+      // A kept-alive connection the other side closed meanwhile: once more on a new one.
+      if (ec && reused && attempt == 0) continue;
+      if (ec) throw beast::system_error(ec);
+      answer.answered_at = std::chrono::steady_clock::now();
+      answer.status = static_cast<int>(res.result_int());
+      answer.content_type = std::string(res[http::field::content_type]);
+      answer.body = res.body();
+      if (res.keep_alive()) {
+        stream->expires_never();
+        s->idle_out[authority].push_back(std::move(stream));
+      }
+      break;
+    }
   } catch (const std::exception& e) {
     answer.error = e.what();
   }
-  promise->set_value(std::move(answer));
+  co_return answer;
+}
+
+// The server sends at most this many requests to integrations at once; the rest wait their turn.
+constexpr int kOutWorkers = 32;
+
+asio::awaitable<void> out_worker(State* s) {
+  while (!s->out_queue.empty()) {
+    auto out = std::move(s->out_queue.front());
+    s->out_queue.pop_front();
+    out.promise->set_value(co_await exchange(s, out));
+  }
+  --s->out_workers;
 }
 
 }  // namespace
@@ -672,6 +886,11 @@ int MattermostEmulator::open_sockets() const {
   return state_->open_sockets;
 }
 
+int MattermostEmulator::max_open_sockets() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->max_open_sockets;
+}
+
 bool MattermostEmulator::wait_for_sockets(int count, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(state_->mutex);
   return state_->changed.wait_for(lock, timeout, [&] { return state_->open_sockets == count; });
@@ -704,34 +923,66 @@ json MattermostEmulator::posted_event(const std::string& user_id, const std::str
                                       const std::string& channel_type, const std::string& root_id,
                                       const std::string& post_id) const {
   auto& s = *state_;
-  const auto user = find_user(s, user_id).value_or(MattermostUser{user_id, "", "", "", true, "", ""});
   const bool direct = channel_type == "D";
   const auto channel = direct ? dm_of(s, user_id) : std::string("channeltownsquare000000000");
-  json data{
-      {"channel_display_name", direct ? "@" + user.username : std::string("Town Square")},
-      {"channel_name",
-       direct ? std::min(user_id, s.options.bot_user_id) + "__" + std::max(user_id, s.options.bot_user_id)
-              : std::string("town-square")},
-      {"channel_type", channel_type},
-      {"post",
-       post_json(post_id, user_id, channel, root_id, message, {{"disable_group_highlight", true}}).dump()},
-      {"sender_name", "@" + user.username},
-      {"set_online", true},
-      {"team_id", direct ? std::string() : s.options.team_id}};
-  if (message.find("@" + s.options.bot_username) != std::string::npos)
-    data["mentions"] = json::array({s.options.bot_user_id}).dump();
-  return {{"event", "posted"},
-          {"data", data},
-          {"broadcast", {{"channel_id", channel}, {"omit_users", nullptr}, {"team_id", ""}, {"user_id", ""}}},
-          {"seq", 0}};
+  return posted_of(
+      s,
+      post_json(post_id, user_id, channel, root_id, message, {{"disable_group_highlight", true}}, s.now_ms()),
+      channel_type);
 }
 
 std::string MattermostEmulator::send_post(const std::string& user_id, const std::string& message,
                                           const std::string& channel_type, const std::string& root_id) {
-  const auto post_id = state_->new_id('p');
-  const auto event = posted_event(user_id, message, channel_type, root_id, post_id);
-  send_event("posted", event["data"], event["broadcast"]);
-  return post_id;
+  return send_posts({{user_id, message}}, channel_type, root_id).front();
+}
+
+std::vector<std::string> MattermostEmulator::send_posts(
+    const std::vector<std::pair<std::string, std::string>>& user_messages, const std::string& channel_type,
+    const std::string& root_id) {
+  std::vector<std::string> ids;
+  std::vector<json> events;
+  for (const auto& [user_id, message] : user_messages) {
+    ids.push_back(state_->new_id('p'));
+    events.push_back(posted_event(user_id, message, channel_type, root_id, ids.back()));
+    auto post = json::parse(events.back()["data"]["post"].get<std::string>());
+    state_->record_post(post["channel_id"], channel_type, post);
+  }
+  on_io(*state_, [&] {
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      const auto channel = events[i]["broadcast"]["channel_id"].get<std::string>();
+      {
+        std::lock_guard lock(state_->mutex);
+        state_->post_sent_at[ids[i]] = std::chrono::steady_clock::now();
+        if (channel_type == "D") state_->unanswered[channel].push_back(ids[i]);
+      }
+      for (auto& [id, conn] : state_->conns)
+        emit(*state_, *conn, "posted", events[i]["data"], events[i]["broadcast"]);
+    }
+    return 0;
+  });
+  return ids;
+}
+
+std::optional<std::chrono::steady_clock::duration> MattermostEmulator::answer_latency(
+    const std::string& post_id) const {
+  std::lock_guard lock(state_->mutex);
+  auto sent = state_->post_sent_at.find(post_id);
+  auto answered = state_->post_answered_at.find(post_id);
+  if (sent == state_->post_sent_at.end() || answered == state_->post_answered_at.end()) return std::nullopt;
+  return answered->second - sent->second;
+}
+
+std::optional<std::chrono::steady_clock::time_point> MattermostEmulator::answered_at(
+    const std::string& post_id) const {
+  std::lock_guard lock(state_->mutex);
+  auto answered = state_->post_answered_at.find(post_id);
+  if (answered == state_->post_answered_at.end()) return std::nullopt;
+  return answered->second;
+}
+
+bool MattermostEmulator::wait_for_answers(std::size_t count, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(state_->mutex);
+  return state_->changed.wait_for(lock, timeout, [&] { return state_->post_answered_at.size() >= count; });
 }
 
 json MattermostEmulator::user_object(const std::string& user_id) const {
@@ -780,6 +1031,26 @@ void MattermostEmulator::restart_server() {
     state_->conns.clear();
     return 0;
   });
+}
+
+void MattermostEmulator::refuse_resumes(bool refuse) {
+  std::lock_guard lock(state_->mutex);
+  state_->refuse_resumes = refuse;
+}
+
+void MattermostEmulator::lose_next_events(int count) {
+  std::lock_guard lock(state_->mutex);
+  state_->lose_events = count;
+}
+
+void MattermostEmulator::overlap_next_resume(int count) {
+  std::lock_guard lock(state_->mutex);
+  state_->overlap_resume = count;
+}
+
+void MattermostEmulator::delay(const std::string& route_prefix, int count, std::chrono::milliseconds by) {
+  std::lock_guard lock(state_->mutex);
+  state_->delays[route_prefix] = {count, static_cast<int>(by.count()), false};
 }
 
 void MattermostEmulator::refuse_sockets(bool refuse) {
@@ -874,8 +1145,13 @@ std::future<HttpAnswer> MattermostEmulator::post(const std::string& url, const s
                                                  const std::string& body, const std::string& authorization) {
   auto promise = std::make_shared<std::promise<HttpAnswer>>();
   auto future = promise->get_future();
-  asio::co_spawn(state_->io, request_to(state_.get(), url, content_type, body, authorization, promise),
-                 asio::detached);
+  asio::post(state_->io,
+             [s = state_.get(), out = State::OutRequest{url, content_type, body, authorization, promise}] {
+               s->out_queue.push_back(out);
+               if (s->out_workers >= kOutWorkers) return;
+               ++s->out_workers;
+               asio::co_spawn(s->io, out_worker(s), asio::detached);
+             });
   return future;
 }
 
@@ -883,6 +1159,12 @@ std::future<HttpAnswer> MattermostEmulator::post_slash_command(const std::string
                                                                const SlashCommand& command) {
   return post(url, "application/x-www-form-urlencoded", form_of(slash_command_form(command)),
               "Token " + command.token);
+}
+
+std::future<HttpAnswer> MattermostEmulator::post_slash_form(
+    const std::string& url, const std::vector<std::pair<std::string, std::string>>& fields,
+    const std::string& token) {
+  return post(url, "application/x-www-form-urlencoded", form_of(fields), "Token " + token);
 }
 
 json MattermostEmulator::action_request(const std::string& user_id, const json& context,

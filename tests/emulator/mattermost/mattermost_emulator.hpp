@@ -53,6 +53,8 @@ struct HttpAnswer {
   std::string content_type;
   std::string body;
   std::string error;
+  // When the request began to be written, and when its answer had been read.
+  std::chrono::steady_clock::time_point sent_at, answered_at;
 };
 
 class MattermostEmulator {
@@ -91,6 +93,7 @@ class MattermostEmulator {
 
   // ---- WebSocket ----
   int open_sockets() const;
+  int max_open_sockets() const;  // the most open at once since the emulator started
   bool wait_for_sockets(int count, std::chrono::milliseconds timeout) const;
   std::vector<SocketOpening> openings() const;
   // Frames the client sent on its sockets (authentication_challenge, user_typing…), parsed.
@@ -98,9 +101,19 @@ class MattermostEmulator {
   // An event to every connection of the bot: each gets its own seq; connections whose socket is
   // down keep it in their buffer for a resume. Returns the post id for posts.
   void send_event(const std::string& event, nlohmann::json data, nlohmann::json broadcast = nullptr);
-  // A person's post, as the `posted` event: in their DM with the bot ("D") or in a channel.
+  // A person's post, as the `posted` event: in their DM with the bot ("D") or in a channel. The
+  // post is kept in its channel (GET /channels/{id}/posts) even when no connection receives it.
   std::string send_post(const std::string& user_id, const std::string& message,
                         const std::string& channel_type = "D", const std::string& root_id = {});
+  // Many posts at once (a burst), each from its user, in one turn of the emulator's loop.
+  std::vector<std::string> send_posts(const std::vector<std::pair<std::string, std::string>>& user_messages,
+                                      const std::string& channel_type = "D", const std::string& root_id = {});
+  // From a DM post sent to when Tend's next post in that DM arrived (answers are matched to DM
+  // posts oldest first); nothing until then.
+  std::optional<std::chrono::steady_clock::duration> answer_latency(const std::string& post_id) const;
+  std::optional<std::chrono::steady_clock::time_point> answered_at(const std::string& post_id) const;
+  // Until `count` DM posts have been answered in all.
+  bool wait_for_answers(std::size_t count, std::chrono::milliseconds timeout) const;
   // A user_updated event with the user as set_user holds them.
   void send_user_updated(const std::string& user_id);
   // Sends a frame exactly as given to every open socket (for malformed-input tests); no seq.
@@ -113,6 +126,14 @@ class MattermostEmulator {
   void restart_server();
   // While refusing, WebSocket upgrades are answered with HTTP 503.
   void refuse_sockets(bool refuse);
+  // While refusing, upgrades that ask to resume a connection are answered with HTTP 400.
+  void refuse_resumes(bool refuse);
+  // The next `count` events are kept for replay but not sent on the socket: the client sees a gap.
+  void lose_next_events(int count);
+  // The next resume also replays `count` events before the one it asked for (already received).
+  void overlap_next_resume(int count);
+  // The next `count` requests whose route starts with `route_prefix` are answered `by` late.
+  void delay(const std::string& route_prefix, int count, std::chrono::milliseconds by);
   // A WebSocket ping to every open socket; pongs() counts the answers.
   void ping();
   int pongs() const;
@@ -129,6 +150,7 @@ class MattermostEmulator {
   nlohmann::json user_object(const std::string& user_id) const;
 
   // ---- The server's requests to Tend ----
+  // Sent as Mattermost's HTTP client does: up to 32 at once, over connections kept alive.
   struct SlashCommand {
     std::string user_id;
     std::string command;  // "/checkin"
@@ -139,6 +161,10 @@ class MattermostEmulator {
   // The form fields of the POST, in the server's order, with a response_url on this emulator.
   std::vector<std::pair<std::string, std::string>> slash_command_form(const SlashCommand& command);
   std::future<HttpAnswer> post_slash_command(const std::string& url, const SlashCommand& command);
+  // A slash command's POST with these form fields exactly (the same trigger_id twice: a redelivery).
+  std::future<HttpAnswer> post_slash_form(const std::string& url,
+                                          const std::vector<std::pair<std::string, std::string>>& fields,
+                                          const std::string& token);
   // The body of a button press: `context` as the button carried it.
   nlohmann::json action_request(const std::string& user_id, const nlohmann::json& context,
                                 const std::string& post_id, const std::string& channel_id);

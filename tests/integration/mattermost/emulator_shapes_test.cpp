@@ -76,7 +76,34 @@ TEST_CASE("the emulator's REST answers carry only fields Mattermost's answers ca
   auto created = mm.posts()[0];
   created["props"]["attachments"][0]["actions"][0]["integration"].erase("context");  // Tend's own
   CHECK(strangers(created, {post_reference}) == None{});
-  // Not checked: the channel of POST /channels/direct (no recorded payload in the fixtures).
+
+  // A channel, from POST /channels/direct and in GET /users/me/channels: the OpenAPI Channel.
+  const auto channel_reference = fixture("rest_channel_openapi.json");
+  CHECK(strangers(run(io, api.direct_channel(mm.options().bot_user_id, kAda)).body, {channel_reference}) ==
+        None{});
+  const auto channels = run(io, api.my_channels()).body;
+  REQUIRE(channels.is_array());
+  REQUIRE_FALSE(channels.empty());
+  for (const auto& channel : channels) CHECK(strangers(channel, {channel_reference}) == None{});
+
+  // GET /channels/{id}/posts?since=: a PostList whose posts are posts as the server sends them.
+  mm.send_post(kAda, "checkin 4");
+  auto list = run(io, api.posts_since(mm.dm_channel(kAda), 0)).body;
+  auto list_reference = fixture("rest_post_list_openapi.json");
+  const auto schema_post = list_reference["posts"].begin().value();
+  REQUIRE(list["posts"].size() == 2);
+  for (const auto& [id, post] : list["posts"].items()) {
+    auto without_context = post;
+    if (without_context["props"].contains("attachments"))
+      without_context["props"]["attachments"][0]["actions"][0]["integration"].erase("context");
+    CHECK(strangers(without_context,
+                    {post_reference, inner_post(fixture("ws_event_posted.json")), schema_post}) == None{});
+  }
+  // Posts are keyed by their ids: the rest of the list is compared without them.
+  list["posts"] = json::object();
+  list_reference["posts"] = json::object();
+  CHECK(strangers(list, {list_reference}) == None{});
+  CHECK(list["order"].size() == 2);
 }
 
 TEST_CASE("what Tend writes has the documented shapes") {

@@ -355,3 +355,44 @@ TEST_CASE("Tend's messages as posts, command answers and action answers, in the 
   CHECK(update["update"]["props"]["attachments"] == json::array());  // the old buttons go
   CHECK(action_response(plain, target, false) == json{{"ephemeral_text", "Hello **sam**"}});
 }
+
+TEST_CASE("@username mentions are found and written as the ids the router reads") {
+  CHECK(mentioned_usernames("admin supervisor @bo @Sam.") == std::vector<std::string>{"bo", "sam"});
+  CHECK(mentioned_usernames("mail ada@example.org or @ada.lovelace, @ @bo @bo") ==
+        std::vector<std::string>{"ada.lovelace", "bo"});
+  const std::map<std::string, std::string, std::less<>> ids{{"bo", "bo00000000000000000000000b"},
+                                                            {"sam", "sam0000000000000000000000s"}};
+  CHECK(with_mention_ids("admin supervisor @bo @Sam.", ids) ==
+        "admin supervisor <@bo00000000000000000000000b|bo> <@sam0000000000000000000000s|Sam>.");
+  // Someone the server does not know stays as typed; so does an address.
+  CHECK(with_mention_ids("@kim and ada@bo.org", ids) == "@kim and ada@bo.org");
+}
+
+TEST_CASE("catching up: the bot's channels and a channel's posts, oldest first, from the documented shapes") {
+  const auto channels = channels_of(json::array({fixture("rest_channel_openapi.json")}));
+  REQUIRE(channels.size() == 1);
+  CHECK(channels[0].id == "ccccccccccccccccccccccccc1");
+  CHECK(channels[0].type == "D");
+  CHECK(channels[0].last_post_at == 1682311948645);
+
+  auto list = fixture("rest_post_list_openapi.json");
+  // A second post, older, from the captured event: posts come back oldest first whatever the map's order.
+  auto older = json::parse(fixture("ws_event_posted.json")["data"]["post"].get<std::string>());
+  older["create_at"] = 1682311948000;
+  list["posts"][older["id"].get<std::string>()] = older;
+  list["posts"]["broken"] = {{"id", "broken"}};
+  const auto posts = posts_of(list, "D");
+  REQUIRE(posts.size() == 2);
+  CHECK(posts[0].id == older["id"]);
+  CHECK(posts[1].message == "checkin 4");
+  CHECK(posts[1].create_at == 1682311948645);
+  CHECK(posts[1].channel_type == "D");
+  CHECK(posts_of(json::array(), "D").empty());
+  CHECK(channels_of(json::object()).empty());
+}
+
+TEST_CASE("a signing key is 32 random bytes, different each time") {
+  const auto a = new_signing_key();
+  CHECK(a.size() == 64);
+  CHECK(a != new_signing_key());
+}
