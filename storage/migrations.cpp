@@ -218,6 +218,13 @@ ALTER TABLE outbox_v4 RENAME TO outbox;
 CREATE INDEX outbox_pending ON outbox(next_attempt_at) WHERE status = 'pending';
 CREATE INDEX outbox_held ON outbox(subject_person_id) WHERE status = 'held';
 )sql"},
+    {6, "a person's own time zone, and whether they were told Tend uses the default", R"sql(
+-- zone_chosen: the zone was set with /tend timezone (by the person or an admin); a platform's
+-- profile never replaces it. default_zone_told: Tend has said once that it uses timezone.default
+-- for someone without a zone.
+ALTER TABLE people ADD COLUMN zone_chosen INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE people ADD COLUMN default_zone_told INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 }  // namespace
