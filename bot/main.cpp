@@ -45,9 +45,10 @@ int main(int argc, char** argv) {
   // service (or a container started without -it) has none: stop at once, saying what to set.
   if (*run && config.platform == "console" && !::isatty(STDIN_FILENO)) {
     spdlog::error(
-        "no chat platform to serve: set SLACK_APP_TOKEN and SLACK_BOT_TOKEN (Slack; for the service, in "
-        "/etc/tend/env). This version serves Slack and the console; Mattermost and Discord are not "
-        "served yet. The console needs a terminal: `tend console` reads a pipe.");
+        "no chat platform to serve: set SLACK_APP_TOKEN and SLACK_BOT_TOKEN (Slack), or DISCORD_TOKEN and "
+        "DISCORD_APPLICATION_ID (Discord); for the service, in /etc/tend/env. This version serves Slack, "
+        "Discord and the console; Mattermost is not served yet. The console needs a terminal: `tend "
+        "console` reads a pipe.");
     return 2;
   }
 

@@ -191,6 +191,45 @@ void read_file(const std::filesystem::path& path, FileConfig& config) {
   }
 }
 
+void read_discord_env(const GetEnv& env, FileConfig& config) {
+  if (auto token = env("DISCORD_TOKEN")) config.secrets.discord_token = *token;
+  if (auto id = env("DISCORD_APPLICATION_ID")) config.discord.application_id = *id;
+  if (auto url = env("TEND_DISCORD_API_URL")) config.discord.api_url = *url;
+  if (auto url = env("TEND_DISCORD_GATEWAY_URL")) config.discord.gateway_url = *url;
+}
+
+// Names the variable, never prints the token.
+void check_discord(FileConfig& config) {
+  if (config.secrets.discord_token.empty())
+    throw ConfigError(
+        "DISCORD_TOKEN",
+        "platform = \"discord\" needs DISCORD_TOKEN (the bot's token, developer portal → Bot) in "
+        "the environment");
+  if (config.secrets.discord_token.find_first_of(" \t\r\n") != std::string::npos ||
+      config.secrets.discord_token.rfind("Bot ", 0) == 0)
+    throw ConfigError(
+        "DISCORD_TOKEN",
+        "DISCORD_TOKEN does not look like a bot token: give the token alone, without \"Bot \" or "
+        "spaces");
+  const auto& id = config.discord.application_id;
+  if (id.empty() || id.size() > 20 || id.find_first_not_of("0123456789") != std::string::npos)
+    throw ConfigError("DISCORD_APPLICATION_ID",
+                      "DISCORD_APPLICATION_ID " + std::string(id.empty() ? "is not set" : "is not a number") +
+                          "; Discord needs it too: the Application ID on the developer portal's General "
+                          "Information page, digits only");
+  for (const auto* url : {&config.discord.api_url, &config.discord.gateway_url}) {
+    const auto name = url == &config.discord.api_url ? "TEND_DISCORD_API_URL" : "TEND_DISCORD_GATEWAY_URL";
+    if (url->empty() && url == &config.discord.gateway_url) continue;
+    if (url->rfind("https://", 0) != 0 && url->rfind("http://", 0) != 0 && url->rfind("wss://", 0) != 0 &&
+        url->rfind("ws://", 0) != 0)
+      throw ConfigError(
+          name, std::string(name) + ": \"" + *url +
+                    "\" is not valid; expected a URL starting with https://, http://, wss:// or ws://");
+  }
+  while (!config.discord.api_url.empty() && config.discord.api_url.back() == '/')
+    config.discord.api_url.pop_back();
+}
+
 }  // namespace
 
 std::optional<std::string> process_env(const char* name) {
@@ -219,6 +258,7 @@ FileConfig load_config(std::optional<std::filesystem::path> explicit_path, const
   if (auto level = env("TEND_LOG_LEVEL")) config.log_level = *level;
   if (auto token = env("SLACK_APP_TOKEN")) config.secrets.slack_app_token = *token;
   if (auto token = env("SLACK_BOT_TOKEN")) config.secrets.slack_bot_token = *token;
+  read_discord_env(env, config);
 
   if (!kLogLevels.contains(config.log_level))
     throw ConfigError("log_level", "log_level: \"" + config.log_level +
@@ -241,8 +281,16 @@ FileConfig load_config(std::optional<std::filesystem::path> explicit_path, const
                       "SLACK_BOT_TOKEN does not look like a bot token; expected one starting "
                       "with xoxb- (OAuth & Permissions → Bot User OAuth Token)");
   const bool has_tokens = !config.secrets.slack_app_token.empty() && !config.secrets.slack_bot_token.empty();
+  const bool has_discord = !config.secrets.discord_token.empty();
+  if (config.platform == "auto" && has_tokens && has_discord)
+    throw ConfigError("platform",
+                      "both Slack's and Discord's credentials are set; say which to serve with platform = "
+                      "\"slack\" or platform = \"discord\" in the config file, or unset the other's");
   if (config.platform == "auto") {
-    config.platform = has_tokens ? "slack" : "console";
+    config.platform = has_tokens ? "slack" : has_discord ? "discord" : "console";
+  }
+  if (config.platform == "discord") {
+    check_discord(config);
   } else if (config.platform == "slack") {
     if (config.secrets.slack_app_token.empty())
       throw ConfigError("SLACK_APP_TOKEN",
@@ -250,9 +298,10 @@ FileConfig load_config(std::optional<std::filesystem::path> explicit_path, const
     if (config.secrets.slack_bot_token.empty())
       throw ConfigError("SLACK_BOT_TOKEN",
                         "platform = \"slack\" needs SLACK_BOT_TOKEN (xoxb-…) in the environment");
-  } else if (config.platform != "console") {
+  } else if (config.platform != "console" && config.platform != "discord") {
     throw ConfigError("platform", "platform: \"" + config.platform +
-                                      "\" is not valid; expected \"console\", \"slack\" or \"auto\"");
+                                      "\" is not valid; expected \"console\", \"slack\", \"discord\" or "
+                                      "\"auto\"");
   }
   return config;
 }

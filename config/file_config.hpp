@@ -21,6 +21,14 @@ struct ConfigError : std::runtime_error {
 struct Secrets {
   std::string slack_app_token;  // SLACK_APP_TOKEN, xapp-…
   std::string slack_bot_token;  // SLACK_BOT_TOKEN, xoxb-…
+  std::string discord_token;    // DISCORD_TOKEN, the bot's token
+};
+
+// Discord: which application, and where its API and gateway are (the emulator's, in tests).
+struct DiscordConfig {
+  std::string application_id;                           // DISCORD_APPLICATION_ID
+  std::string api_url = "https://discord.com/api/v10";  // TEND_DISCORD_API_URL
+  std::string gateway_url;                              // TEND_DISCORD_GATEWAY_URL; empty: Discord's
 };
 
 // [http]: the listener for /healthz, /metrics and the platforms' HTTP routes; off when no
@@ -34,13 +42,14 @@ struct HttpConfig {
 };
 
 struct FileConfig {
-  std::string platform = "console";  // resolved: "console" or "slack"
+  std::string platform = "console";  // resolved: "console", "slack" or "discord"
   std::filesystem::path database = "data/tend.db";
   std::vector<std::string> admins;
   std::string synchronous = "normal";  // "normal" | "full"
   std::string log_level = "info";
   std::string slack_api_url = "https://slack.com/api/";
   HttpConfig http;
+  DiscordConfig discord;
   std::map<std::string, std::string, std::less<>> settings;       // normalised registry values
   std::map<std::string, std::string, std::less<>> command_names;  // canonical -> as typed
   Secrets secrets;
