@@ -395,7 +395,7 @@ void DiscordAdapter::receive(Interaction interaction) {
   if (std::holds_alternative<Refused>(interaction.inbound)) {
     spdlog::info("Discord: answered an interaction Tend does not handle ({})",
                  std::get<Refused>(interaction.inbound).what);
-    enqueue_answer([this, interaction = std::move(interaction)]() { return answer_refused(interaction); });
+    run_in(answers_, [this, interaction = std::move(interaction)]() { return answer_refused(interaction); });
     return;
   }
   Received item{std::move(interaction), steady_clock::now()};
@@ -417,10 +417,10 @@ asio::awaitable<void> DiscordAdapter::admit(Received item) {
     auto deferred = callback_deferred();
     auto sent =
         co_await rest_.interaction_callback(item.interaction.id, item.interaction.token, std::move(deferred));
-    if (sent.status == platform::SendResult::Status::sent)
-      metrics().ack_latency(platform(), steady_clock::now() - item.at);
-    else
-      item.deferred = false;  // refused (too late): the answer goes by DM after the work
+    item.deferred = sent.status == platform::SendResult::Status::sent;
+    if (item.deferred) metrics().ack_latency(platform(), steady_clock::now() - item.at);
+    // Refused as too late: the answer goes by DM after the work.
+    item.expired = interaction_expired(sent);
   }
   if (auto* command = std::get_if<platform::Command>(&item.interaction.inbound);
       command && has_bare_mention(item.interaction))
@@ -433,7 +433,7 @@ void DiscordAdapter::commit(Received item) {
   auto inbound = router_part(item.interaction);
   group_.add(std::move(inbound), [this, item = std::move(item)](std::optional<Reply> reply) mutable {
     last_wait_ = steady_clock::now() - item.at;
-    enqueue_answer([this, item = std::move(item), reply = std::move(reply)]() mutable {
+    run_in(answers_, [this, item = std::move(item), reply = std::move(reply)]() mutable {
       return answer(std::move(item), std::move(reply));
     });
   });
@@ -477,33 +477,41 @@ asio::awaitable<void> DiscordAdapter::answer(Received item, std::optional<Reply>
       Reply{"Sorry, Tend could not save that just now, so nothing was kept. Please try again in a moment.",
             {},
             {}});
-  platform::SendResult result;
-  if (item.deferred) {
-    auto body = message_body(sent_reply, options_.token);
-    result = co_await rest_.edit_original(options_.application_id, interaction.token, std::move(body));
-  } else {
-    // A form opens as a modal, except in answer to a modal (Discord allows none there): its
-    // buttons offer the same choices.
-    const bool modal = sent_reply.form && std::holds_alternative<platform::Command>(interaction.inbound);
-    auto body = modal ? callback_modal(*sent_reply.form, options_.token)
-                      : callback_message(sent_reply, options_.token);
-    result = co_await rest_.interaction_callback(interaction.id, interaction.token, std::move(body));
-    if (result.status == platform::SendResult::Status::sent)
-      metrics().ack_latency(platform(), steady_clock::now() - item.at);
+  if (!item.expired) {
+    platform::SendResult result;
+    if (item.deferred) {
+      auto body = message_body(sent_reply, options_.token);
+      result = co_await rest_.edit_original(options_.application_id, interaction.token, std::move(body));
+    } else {
+      // A form opens as a modal, except in answer to a modal (Discord allows none there): its
+      // buttons offer the same choices.
+      const bool modal = sent_reply.form && std::holds_alternative<platform::Command>(interaction.inbound);
+      auto body = modal ? callback_modal(*sent_reply.form, options_.token)
+                        : callback_message(sent_reply, options_.token);
+      result = co_await rest_.interaction_callback(interaction.id, interaction.token, std::move(body));
+      if (result.status == platform::SendResult::Status::sent)
+        metrics().ack_latency(platform(), steady_clock::now() - item.at);
+    }
+    if (result.status == platform::SendResult::Status::sent) co_return;
+    if (!interaction_expired(result)) {
+      spdlog::warn("Discord: an interaction's answer could not be delivered ({})", result.error);
+      co_return;
+    }
   }
-  if (result.status == platform::SendResult::Status::sent) co_return;
+  // The work was done, but Discord no longer takes the answer in place (it came after the 3 s,
+  // say after a reconnect): it comes by DM, from a queue of its own, since DMs wait for their
+  // rate limits and must not hold up the answers that are still in time.
   const auto inbound = router_part(interaction);
-  const auto& origin = std::visit([](const auto& i) -> const platform::Origin& { return i.origin; }, inbound);
-  if (interaction_expired(result)) {
-    // The work was done; Discord no longer takes the answer in place, so it comes by DM.
-    spdlog::info("Discord: an interaction expired before its answer; answering by direct message");
-    auto body = message_body(sent_reply, options_.token);
-    auto dm = co_await rest_.send_dm(origin.user_id, std::move(body));
-    if (dm.status != platform::SendResult::Status::sent)
-      spdlog::warn("Discord: the answer could not be sent by direct message either ({})", dm.error);
-    co_return;
-  }
-  spdlog::warn("Discord: an interaction's answer could not be delivered ({})", result.error);
+  const auto user = std::visit([](const auto& i) { return i.origin.user_id; }, inbound);
+  run_in(late_answers_,
+         [this, user, body = message_body(sent_reply, options_.token)]() -> asio::awaitable<void> {
+           auto sent = co_await rest_.send_dm(user, body);
+           if (sent.status == platform::SendResult::Status::sent)
+             spdlog::info("Discord: an interaction expired before its answer, which went by direct message");
+           else
+             spdlog::warn("Discord: a late answer could not be sent by direct message either ({})",
+                          sent.error);
+         });
 }
 
 asio::awaitable<void> DiscordAdapter::answer_refused(Interaction interaction) {
@@ -513,24 +521,24 @@ asio::awaitable<void> DiscordAdapter::answer_refused(Interaction interaction) {
     spdlog::warn("Discord: an interaction's answer could not be delivered ({})", result.error);
 }
 
-void DiscordAdapter::enqueue_answer(std::function<asio::awaitable<void>()> job) {
-  answers_.push_back(std::move(job));
-  if (answer_workers_ >= kAnswerWorkers) return;
-  ++answer_workers_;
-  asio::co_spawn(executor_, answer_worker(), asio::detached);
+void DiscordAdapter::run_in(Jobs& jobs, std::function<asio::awaitable<void>()> job) {
+  jobs.waiting.push_back(std::move(job));
+  if (jobs.running >= jobs.at_once) return;
+  ++jobs.running;
+  asio::co_spawn(executor_, work(jobs), asio::detached);
 }
 
-asio::awaitable<void> DiscordAdapter::answer_worker() {
-  while (!answers_.empty()) {
-    auto job = std::move(answers_.front());
-    answers_.pop_front();
+asio::awaitable<void> DiscordAdapter::work(Jobs& jobs) {
+  while (!jobs.waiting.empty()) {
+    auto job = std::move(jobs.waiting.front());
+    jobs.waiting.pop_front();
     try {
       co_await job();
     } catch (const std::exception& e) {
       spdlog::warn("Discord: answering an interaction failed: {}", e.what());
     }
   }
-  --answer_workers_;
+  --jobs.running;
 }
 
 // ---- What Tend sends on its own ----

@@ -73,7 +73,15 @@ class DiscordAdapter final : public platform::Adapter, private link::SocketIo {
   struct Received {
     Interaction interaction;
     std::chrono::steady_clock::time_point at;
-    bool deferred = false;
+    bool deferred = false;  // answered with type 5: the answer edits it in
+    bool expired = false;   // Discord refused an answer as too late: the answer goes by DM
+  };
+  // Jobs run by at most `at_once` coroutines, in order.
+  struct Jobs {
+    explicit Jobs(int at_once) : at_once(at_once) {}
+    const int at_once;
+    int running = 0;
+    std::deque<std::function<boost::asio::awaitable<void>()>> waiting;
   };
 
   boost::asio::awaitable<void> sign_in();
@@ -101,8 +109,8 @@ class DiscordAdapter final : public platform::Adapter, private link::SocketIo {
   boost::asio::awaitable<void> answer(Received item, std::optional<Reply> reply);
   boost::asio::awaitable<void> answer_refused(Interaction interaction);
   // Answers go out through a few workers: a burst of interactions must not open a connection each.
-  void enqueue_answer(std::function<boost::asio::awaitable<void>()> job);
-  boost::asio::awaitable<void> answer_worker();
+  void run_in(Jobs& jobs, std::function<boost::asio::awaitable<void>()> job);
+  boost::asio::awaitable<void> work(Jobs& jobs);
 
   boost::asio::any_io_executor executor_;
   DiscordOptions options_;
@@ -121,9 +129,8 @@ class DiscordAdapter final : public platform::Adapter, private link::SocketIo {
   // the next ones are deferred first.
   std::chrono::steady_clock::duration last_wait_{};
 
-  static constexpr int kAnswerWorkers = 16;
-  std::deque<std::function<boost::asio::awaitable<void>()>> answers_;
-  int answer_workers_ = 0;
+  Jobs answers_{16};
+  Jobs late_answers_{2};  // by DM, waiting for the DM routes' rate limits
   // Interactions answered by this process (bounded): a replay after RESUME is not answered twice.
   std::unordered_set<std::string> answered_;
   std::deque<std::string> answered_order_;

@@ -479,6 +479,8 @@ http::response<http::string_body> route(State& s, DiscordEmulator& emulator,
 }
 
 asio::awaitable<void> serve(State* s, DiscordEmulator* emulator, tcp::socket tcp_socket) {
+  beast::error_code no_delay_ec;
+  tcp_socket.set_option(tcp::no_delay(true), no_delay_ec);  // answers leave at once, as Discord's do
   beast::tcp_stream stream(std::move(tcp_socket));
   beast::flat_buffer buffer;
   while (true) {
