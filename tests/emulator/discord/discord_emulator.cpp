@@ -464,6 +464,8 @@ http::response<http::string_body> route(State& s, DiscordEmulator& emulator,
   }
   if (method == http::verb::put && parts.size() == 3 && parts[0] == "applications" &&
       parts[2] == "commands") {
+    if (parts[1] != s.options.application_id)
+      return with_limits(answer(403, error_body("Missing Access", 50001)));
     if (!call.body.is_array()) return with_limits(answer(400, error_body("Invalid Form Body", 50035)));
     s.registered = call.body;
     json out = json::array();

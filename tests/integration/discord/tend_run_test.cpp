@@ -76,8 +76,10 @@ struct Server {
             "TEND_ADMINS=" + ADA,
             "TEND_LOG_LEVEL=debug"};
   }
-  void launch(const std::string& token = {}) {
-    tend = std::make_unique<ChildProcess>(dir, std::vector<std::string>{TEND_BINARY, "run"}, env(token));
+  void launch(const std::string& token = {}, const std::string& application_id = {}) {
+    auto variables = env(token);
+    if (!application_id.empty()) variables[1] = "DISCORD_APPLICATION_ID=" + application_id;
+    tend = std::make_unique<ChildProcess>(dir, std::vector<std::string>{TEND_BINARY, "run"}, variables);
   }
   // Starts Tend and waits until its session is ready.
   void start() {
@@ -529,6 +531,13 @@ TEST_CASE("Tend stops with a clear message when Discord refuses its token or clo
     INFO(s.log());
     CHECK(s.tend->wait(10s) == 1);
     CHECK_THAT(s.log(), Contains("DISCORD_TOKEN") && !Contains("wrong-token-value"));
+    CHECK(s.discord.identifies() == 0);
+  }
+  SECTION("an application id that is not this bot's: the commands are refused") {
+    s.launch({}, "1234567890123");
+    INFO(s.log());
+    CHECK(s.tend->wait(10s) == 1);
+    CHECK_THAT(s.log(), Contains("DISCORD_APPLICATION_ID") && Contains("Missing Access"));
     CHECK(s.discord.identifies() == 0);
   }
   SECTION("4004 on the gateway") {
