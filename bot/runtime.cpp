@@ -28,10 +28,7 @@ namespace {
 constexpr const char* kClockOffsetKey = "console.clock_offset_seconds";
 
 config::Settings global_settings(storage::Database& db, const storage::SettingValues& file_settings) {
-  auto merged = file_settings;
-  for (auto& [key, value] : storage::SettingsStore(db).values(storage::SettingsStore::global))
-    merged[key] = value;
-  return config::Settings(std::move(merged));
+  return storage::SettingsStore(db).layered(storage::SettingsStore::global, file_settings);
 }
 
 std::chrono::seconds stored_clock_offset(storage::Database& db) {

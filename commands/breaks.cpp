@@ -78,6 +78,7 @@ Reply take_break(Context& ctx, std::string_view args) {
   tell_supervisor(ctx, ctx.caller,
                   "*" + ctx.caller.display_name + "* is taking a break" + until_text + ". " +
                       what_is_held(ctx, ctx.caller) + (note.empty() ? "" : "\n> " + note));
+  const auto buddies = tell_buddies_of_break(ctx, ctx.caller, until);
   return Reply{
       "Your break has started" + until_text +
           ". I won't send you anything, and nobody is nudged about you, until it ends" +
@@ -85,15 +86,18 @@ Reply take_break(Context& ctx, std::string_view args) {
           ". What falls due meanwhile is held, not dropped, and comes as one message when it ends. One "
           "exception: if your break outlasts the follow-ups of a story you shared, your supervisor still "
           "gets those, once, at the last one. " +
-          (ctx.caller.supervisor_id ? "Your supervisor has been told." : "") + " Take care.",
+          (ctx.caller.supervisor_id ? "Your supervisor has been told." : "") +
+          (buddies.empty() ? ""
+                           : " " + buddies + " (your buddy) has been told, as you chose, and nothing more.") +
+          " Take care.",
       {},
       {}};
 }
 
 // The next time a routine runs, counted from the break's end.
-std::optional<Instant> resumed_at(Services& s, const storage::Person& person, storage::JobKind kind) {
+std::optional<Instant> resumed_at(Services& s, const storage::Person& person, const storage::Job& job) {
   const auto settings = s.settings_for(person);
-  switch (kind) {
+  switch (job.kind) {
     case storage::JobKind::checkin_prompt:
       return next_prompt_after(s, person, s.now());
     case storage::JobKind::checkin_overdue:
@@ -102,6 +106,8 @@ std::optional<Instant> resumed_at(Services& s, const storage::Person& person, st
       return s.now() + settings.duration("boundaries.reminder_every");
     case storage::JobKind::supervision_gap:
       return s.now() + settings.duration("supervision.max_gap");
+    case storage::JobKind::buddy_prompt:
+      return next_buddy_turn(s, job, s.now());
     case storage::JobKind::nudge_escalate:
       // The owner hears again now; the coordinators only if that goes unanswered.
       return s.now() + s.global_settings().duration("nudge.escalate_after");
@@ -188,7 +194,7 @@ void give_back_held(Services& s, const storage::Person& volunteer) {
     // Silence during a break is not silence to worry about: the overdue watch starts again from
     // its end whether or not it fell due meanwhile.
     if (!job.held && job.kind != storage::JobKind::checkin_overdue) continue;
-    if (auto at = resumed_at(s, volunteer, job.kind)) {
+    if (auto at = resumed_at(s, volunteer, job)) {
       jobs.release(job.id, *at);
       continue;
     }

@@ -1,6 +1,7 @@
 // /checkin: how a volunteer is doing, who gets told, and the views of the history.
 #include <charconv>
 
+#include "commands/alerts.hpp"
 #include "commands/families.hpp"
 #include "commands/format.hpp"
 #include "commands/nudges.hpp"
@@ -15,15 +16,11 @@
 namespace tend::commands {
 namespace {
 
-constexpr std::size_t kNoteMaxChars = 2000;
 constexpr int kHistoryShown = 10;
 constexpr int kTrendWindow = 8;
 
 std::vector<Button> score_buttons() {
-  static const char* labels[] = {"1 · struggling", "2", "3", "4", "5 · great"};
-  std::vector<Button> out;
-  for (int i = 0; i < 5; ++i) out.push_back({labels[i], "checkin.score", std::to_string(i + 1)});
-  return out;
+  return commands::score_buttons("checkin.score", "struggling", "great");
 }
 
 Reply ask_for_score(const Context& ctx) {
@@ -60,35 +57,16 @@ std::string who_sees(const std::optional<storage::Person>& supervisor, bool is_p
   return name + " can see your score and note.";
 }
 
-// Who support.on_call names for now (the weekday in the volunteer's default zone), if Tend knows them.
-std::optional<storage::Person> on_call_now(Context& ctx) {
-  const auto name = config::on_call_at(ctx.settings().on_call("support.on_call"), ctx.now(),
-                                       ctx.settings().zone("timezone.default"));
-  if (name.empty()) return std::nullopt;
-  return storage::People(ctx.db).by_name(ctx.caller.platform, name);
-}
-
 // Records a check-in and tells whoever has to know; the reply says who sees what.
 Reply record(Context& ctx, std::optional<int> score, std::string note) {
-  std::string capped_notice;
-  if (utf8_length(note) > kNoteMaxChars) {
-    std::size_t bytes = 0, chars = 0;
-    while (bytes < note.size() && chars < kNoteMaxChars) {
-      ++bytes;
-      while (bytes < note.size() && (static_cast<unsigned char>(note[bytes]) & 0xC0) == 0x80) ++bytes;
-      ++chars;
-    }
-    note.resize(bytes);
-    capped_notice = "\nYour note was longer than 2,000 characters, so I kept the first 2,000.";
-  }
+  bool capped = false;
+  note = capped_note(std::move(note), capped);
   const bool is_private = contains_word(note, "private");
   const bool support = contains_word(note, "support");
   storage::Checkin checkin{0, ctx.caller.id, score, note, is_private, support, ctx.now()};
+  // The overdue watch is not moved here: when it falls due it finds this check-in and sets itself
+  // to checkin.overdue_after after it, so a check-in writes no job and wakes no timer.
   const auto checkin_id = storage::Checkins(ctx.db).add(checkin);
-  const auto overdue_after = ctx.settings().duration("checkin.overdue_after");
-  ctx.schedule({storage::JobKind::checkin_overdue, ctx.now() + overdue_after,
-                storage::PersonJob{ctx.caller.id}, "overdue:" + std::to_string(ctx.caller.id), ctx.caller.id},
-               /*replace_existing=*/true);
 
   std::optional<storage::Person> supervisor;
   if (ctx.caller.supervisor_id) supervisor = storage::People(ctx.db).by_id(*ctx.caller.supervisor_id);
@@ -106,52 +84,21 @@ Reply record(Context& ctx, std::optional<int> score, std::string note) {
     alert.text += ". Please reach out to them.";
     if (!note.empty()) alert.text += is_private ? "\n_Their note is private._" : "\n> " + note;
     // One alert per check-in: two low check-ins in the same second are two alerts.
-    const std::string key = "checkin-alert:" + std::to_string(checkin_id);
-    const storage::OutboxAbout about{config::MessageKind::urgent_alert, ctx.caller.id, ctx.now()};
-    const std::string because =
-        "\nBecause you " + std::string(support ? "asked for support" : "scored " + score_text(score)) + ", ";
-    const std::string with_note = note.empty() ? "."
-                                  : is_private ? "; your note stays private."
-                                               : ", with your note.";
-    const auto out_of_hours = ctx.settings().text("support.out_of_hours");
-    if (supervisor) {
-      auto on_call = on_call_now(ctx);
-      if (on_call && on_call->id == supervisor->id) on_call.reset();
-      config::DeliveryFacts facts;
-      facts.kind = config::MessageKind::urgent_alert;
-      facts.now = ctx.now();
-      facts.window = ctx.window_of(*supervisor);
-      facts.someone_on_call = on_call.has_value();
-      const auto decision = config::decide(facts);
-      const auto reaches = ctx.send(*supervisor, alert, key, about);
-      const auto when = config::format_local(reaches, ctx.zone_of(ctx.caller));
-      if (decision.verdict == config::Verdict::to_on_call) {
-        ctx.send(*on_call, alert, key + ":on-call",
-                 {config::MessageKind::on_call_alert, ctx.caller.id, ctx.now()});
-        text += because + "I've told " + on_call->display_name + ", who is on call, now" + with_note + " " +
-                supervisor->display_name + " (your supervisor) sees it " + when +
-                ", when their working hours start.";
-      } else {
-        text += because + "I've told " + supervisor->display_name + " (your supervisor)";
-        text += decision.verdict == config::Verdict::send
-                    ? " now"
-                    : "; it reaches them " + when + ", when their working hours start";
-        text += with_note;
-      }
-      if (decision.verdict != config::Verdict::send)
-        text += out_of_hours
-                    ? "\n" + *out_of_hours
-                    : "\nIf you need help before then, contact your organisation's out-of-hours support, "
-                      "or call 999 in an emergency.";
-    } else {
-      ctx.send_to_coordinators(alert, key, about);
-      text += "\nYou don't have a supervisor in Tend yet, so I've told the coordinators now" + with_note;
-      if (out_of_hours) text += "\n" + *out_of_hours;
-    }
+    const auto sent = send_urgent_alert(ctx, {alert, "checkin-alert:" + std::to_string(checkin_id),
+                                              support ? "asked for support" : "scored " + score_text(score),
+                                              note.empty() ? "."
+                                              : is_private ? "; your note stays private."
+                                                           : ", with your note."});
+    text += sent.reply;
+    if (support)
+      if (const auto buddies = tell_buddies_of_support(ctx, ctx.caller, sent.who_knows); !buddies.empty())
+        text += "\n" + buddies +
+                " (your buddy) hears that you asked for support, as you chose: not your score "
+                "or your note.";
   } else {
     text += "\n" + who_sees(supervisor, is_private, !note.empty());
   }
-  return Reply{text + capped_notice, {}, {}};
+  return Reply{text + (capped ? std::string(kNoteCappedNotice) : ""), {}, {}};
 }
 
 Reply checkin(Context& ctx, std::string_view args) {
@@ -245,6 +192,7 @@ Reply team(Context& ctx, std::string_view) {
     }
     if (!latest.empty() && !latest.front().note.empty() && !latest.front().is_private)
       text += "\n    > " + std::string(utf8_prefix(latest.front().note, 200));
+    if (auto debriefs = debriefs_at_a_glance(ctx, v)) text += "\n    " + *debriefs;
     text += "\n";
   }
   return Reply{text, {}, {}};

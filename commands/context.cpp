@@ -13,19 +13,6 @@
 #include "storage/time.hpp"
 
 namespace tend::commands {
-namespace {
-
-config::Settings layered(storage::Database& db, const storage::SettingValues& file_settings,
-                         std::optional<int64_t> person_id) {
-  storage::SettingsStore store(db);
-  auto merged = file_settings;
-  for (auto& [key, value] : store.values(storage::SettingsStore::global)) merged[key] = value;
-  if (person_id)
-    for (auto& [key, value] : store.values(*person_id)) merged[key] = value;
-  return config::Settings(std::move(merged));
-}
-
-}  // namespace
 
 Services::Services(storage::Database& db_, const Clock& clock_, const Registry& registry_,
                    const storage::SettingValues& file_settings)
@@ -38,11 +25,11 @@ Context::Context(storage::Database& db_, const Clock& clock_, storage::Person ca
       settings_(settings_for(caller)) {}
 
 config::Settings Services::settings_for(const storage::Person& person) const {
-  return layered(db, file_settings_, person.id);
+  return storage::SettingsStore(db).layered(person.id, file_settings_);
 }
 
 config::Settings Services::global_settings() const {
-  return layered(db, file_settings_, std::nullopt);
+  return storage::SettingsStore(db).layered(storage::SettingsStore::global, file_settings_);
 }
 
 const date::time_zone* Services::zone_of(const storage::Person& person) const {
@@ -103,6 +90,7 @@ Instant Services::send(const storage::Person& to, const Message& message, const 
   }
   auto facts = facts_of(db, about, now_);
   facts.window = window_of(to);
+  if (to.on_break(now_)) facts.recipient_break_until = to.on_break_until;
   const auto decision = config::decide(facts);
   if (decision.verdict == config::Verdict::drop) return now_;
   const bool hold = decision.verdict == config::Verdict::hold;
@@ -119,7 +107,10 @@ Services::Recheck Services::recheck(const storage::OutboxItem& item) const {
   auto facts = facts_of(db, item.about, now_);
   std::optional<storage::Person> to;
   if (item.recipient.person_id) to = storage::People(db).by_id(*item.recipient.person_id);
-  if (to) facts.window = window_of(*to);
+  if (to) {
+    facts.window = window_of(*to);
+    if (to->on_break(now_)) facts.recipient_break_until = to->on_break_until;
+  }
   Recheck out{config::decide(facts), item.message};
   if (item.about.about_at)
     out.message.text = with_moment(std::move(out.message.text), *item.about.about_at, now_,

@@ -16,6 +16,8 @@ void add_supervision(Registry& registry);
 void add_boundaries(Registry& registry);
 void add_privacy(Registry& registry);
 void add_tend(Registry& registry);
+void add_buddy(Registry& registry);
+void add_debrief(Registry& registry);
 
 // A volunteer's recurring prompt, overdue watch, supervision-gap watch and boundary reminders;
 // idempotent.
@@ -35,6 +37,24 @@ std::optional<std::string> default_zone_note(Context& ctx);
 // A break has ended: what was held about the volunteer goes out, one message per recipient, and
 // their routines start again from now.
 void give_back_held(Services& services, const storage::Person& volunteer);
+// Buddies who were told they may hear of it (`/buddy share`) hear that `volunteer` took a break,
+// or asked for support (`who_knows`: "sam knows"); never a score or a note. Returns the names of
+// those told ("ryan"), empty when nobody was.
+std::string tell_buddies_of_break(Services& services, const storage::Person& volunteer,
+                                  std::optional<Instant> until);
+std::string tell_buddies_of_support(Services& services, const storage::Person& volunteer,
+                                    const std::string& who_knows);
+// Someone leaves Tend: their pairings end and each buddy is told.
+void end_buddies_of(Services& services, const storage::Person& leaving);
+// When a buddy prompt held for a break takes its next turn.
+Instant next_buddy_turn(Services& services, const storage::Job& job, Instant after);
+Reply tend_admin_buddy(Context& ctx, std::string_view args);
+// The volunteer's debriefs since their last supervision, as the supervisor's agenda (dates, scores,
+// answers, notes unless private); empty when there are none. The read is audited for `reader`.
+std::string debrief_agenda(Services& services, const storage::Person& volunteer,
+                           const storage::Person& reader);
+// "debriefs since the last supervision: 3, 1 flagged ⚑" for the team view (audited), or nullopt.
+std::optional<std::string> debriefs_at_a_glance(Context& ctx, const storage::Person& volunteer);
 // Daily upkeep (note retention, the bounded window of handled delivery ids); idempotent.
 void schedule_housekeeping(Services& services);
 Reply tend_mydata(Context& ctx, std::string_view args);
@@ -48,8 +68,10 @@ Reply home(Context& ctx);
 // Every family Tend ships, in the order /tend help lists them.
 inline void add_all(Registry& registry) {
   add_checkin(registry);
+  add_debrief(registry);
   add_story(registry);
   add_break(registry);
+  add_buddy(registry);
   add_nudges(registry);
   add_supervision(registry);
   add_boundaries(registry);

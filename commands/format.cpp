@@ -57,4 +57,14 @@ std::string score_text(const std::optional<int>& score) {
   return score ? std::to_string(*score) + "/5" : "no score";
 }
 
+std::vector<Button> score_buttons(std::string_view action_id, std::string_view one, std::string_view five) {
+  std::vector<Button> out;
+  for (int i = 1; i <= 5; ++i)
+    out.push_back({std::to_string(i) + (i == 1   ? " · " + std::string(one)
+                                        : i == 5 ? " · " + std::string(five)
+                                                 : ""),
+                   std::string(action_id), std::to_string(i)});
+  return out;
+}
+
 }  // namespace tend::commands

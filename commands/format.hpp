@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/clock.hpp"
+#include "base/message.hpp"
 
 namespace date {
 class time_zone;
@@ -30,5 +31,8 @@ std::string with_moment(std::string text, Instant then, Instant now, const date:
 // One bar per score, oldest first: ▁▂▄▆█ for 1..5, · for a check-in without a score.
 std::string sparkline(const std::vector<std::optional<int>>& scores_oldest_first);
 std::string score_text(const std::optional<int>& score);
+// Five buttons, 1 to 5, the ends named: "1 · struggling" … "5 · great"; each presses `action_id`
+// with its number.
+std::vector<Button> score_buttons(std::string_view action_id, std::string_view one, std::string_view five);
 
 }  // namespace tend::commands

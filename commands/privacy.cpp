@@ -4,7 +4,9 @@
 
 #include "commands/families.hpp"
 #include "storage/audit.hpp"
+#include "storage/buddies.hpp"
 #include "storage/checkins.hpp"
+#include "storage/debriefs.hpp"
 #include "storage/inbound.hpp"
 #include "storage/settings_store.hpp"
 #include "storage/stories.hpp"
@@ -41,6 +43,26 @@ nlohmann::json export_of(Services& s, const storage::Person& p) {
   for (const auto& b : storage::Supervision(s.db).all_for_volunteer(p.id))
     out["supervision"].push_back(
         {{"starts_at", iso(b.slot.starts_at)}, {"minutes", b.slot.minutes}, {"status", b.status}});
+  out["debriefs"] = nlohmann::json::array();
+  for (const auto& d : storage::Debriefs(s.db).latest(p.id, 1'000'000))
+    out["debriefs"].push_back(
+        {{"at", iso(d.at)},
+         {"score", d.score},
+         {"stirred_up", d.stirred ? nlohmann::json(*d.stirred) : nlohmann::json()},
+         {"would_like_to_talk", d.talk ? nlohmann::json(*d.talk) : nlohmann::json()},
+         {"note", d.note},
+         {"private", d.is_private},
+         {"supervisor_told_at", d.escalated_at ? nlohmann::json(iso(*d.escalated_at)) : nlohmann::json()}});
+  out["buddies"] = nlohmann::json::array();
+  for (const auto& b : storage::Buddies(s.db).all_of(p.id)) {
+    auto other = storage::People(s.db).by_id(b.other(p.id));
+    out["buddies"].push_back({{"buddy", other ? other->display_name : ""},
+                              {"status", b.status},
+                              {"since", b.started_at ? nlohmann::json(iso(*b.started_at)) : nlohmann::json()},
+                              {"until", b.ended_at ? nlohmann::json(iso(*b.ended_at)) : nlohmann::json()},
+                              {"you_share_breaks", b.shares(p.id, storage::Shared::breaks)},
+                              {"you_share_support", b.shares(p.id, storage::Shared::support)}});
+  }
   out["settings"] = storage::SettingsStore(s.db).values(p.id);
   return out;
 }
@@ -56,8 +78,9 @@ Reply my_data(Context& ctx, std::string_view) {
 
 Reply forget(Context& ctx, std::string_view) {
   return Reply{
-      "This deletes everything Tend holds about you: your check-ins and notes, stories, supervision "
-      "bookings, settings and reminders. It cannot be undone. The audit log keeps a record that "
+      "This deletes everything Tend holds about you: your check-ins and notes, debriefs, stories, "
+      "supervision bookings, buddy pairings (your buddy is told the pairing has ended), settings and "
+      "reminders. It cannot be undone. The audit log keeps a record that "
       "changes happened, without their content. Are you sure?",
       {{"Yes, delete my data", "tend.forget", std::to_string(ctx.caller.id)}},
       {}};
@@ -66,6 +89,7 @@ Reply forget(Context& ctx, std::string_view) {
 Reply forget_confirmed(Context& ctx, const ActionInput& input) {
   if (input.value != std::to_string(ctx.caller.id)) throw UserError("That button is for someone else.");
   const auto id = ctx.caller.id;
+  end_buddies_of(ctx, ctx.caller);
   // Jobs about this person first; then their settings, the audit's details, and the person (whose
   // check-ins, stories, bookings and messages cascade).
   storage::Jobs(ctx.db).remove_about(id);
@@ -86,6 +110,7 @@ JobOutcome retention(Services& s, const storage::Job&) {
   storage::Inbound(s.db).forget_before(s.now() - std::chrono::days(7));
   if (auto keep = s.global_settings().optional_duration("privacy.note_retention")) {
     storage::Checkins(s.db).clear_notes_before(s.now() - *keep);
+    storage::Debriefs(s.db).clear_notes_before(s.now() - *keep);
     storage::Supervision(s.db).clear_notes_before(s.now() - *keep);
   }
   return JobOutcome::again_at(next);

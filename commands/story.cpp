@@ -231,8 +231,7 @@ JobOutcome volunteer_followup(Services& s, const storage::Job& job) {
           (supervisor ? " " + supervisor->display_name + " is there if you'd like to talk." : std::string()),
       {},
       {}};
-  static const char* labels[] = {"1 · struggling", "2", "3", "4", "5 · great"};
-  for (int i = 0; i < 5; ++i) m.buttons.push_back({labels[i], "checkin.score", std::to_string(i + 1)});
+  m.buttons = score_buttons("checkin.score", "struggling", "great");
   m.text += late_note(s, job, s.zone_of(volunteer));
   s.send(volunteer, m, job.key, {config::MessageKind::story_volunteer, volunteer.id, job.due_at});
   return JobOutcome::done();

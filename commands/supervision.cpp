@@ -115,7 +115,8 @@ Reply offer(Context& ctx, std::string_view args) {
   } catch (const config::ParseError& e) {
     throw UserError(std::string(e.what()) + ". Usage: " + usage + ".");
   }
-  if (!when.when.time) throw UserError("Please give a start time, such as 14:00 or 2pm. Usage: " + usage + ".");
+  if (!when.when.time)
+    throw UserError("Please give a start time, such as 14:00 or 2pm. Usage: " + usage + ".");
   auto rest = words(when.rest);
   int minutes = 60, weeks = 1;
   std::size_t i = 0;
@@ -272,7 +273,7 @@ JobOutcome reminder(Services& s, const storage::Job& job) {
          job.key + ":volunteer", about);
   s.send(*staff,
          Message{"Reminder: supervision with " + volunteer->display_name + " in " + in + ", " +
-                     slot_text(s, b->slot, *staff) + ".",
+                     slot_text(s, b->slot, *staff) + "." + debrief_agenda(s, *volunteer, *staff),
                  {},
                  {}},
          job.key + ":staff", about);

@@ -329,6 +329,8 @@ void add_tend(Registry& registry) {
           {"admin person", "@name volunteer|staff|admin", "set what someone is", admins, admin_person},
           {"admin supervisor", "@volunteer @staff", "set a volunteer's supervisor", admins, admin_supervisor},
           {"admin timezone", "@name <zone>", "set someone's time zone", admins, admin_timezone},
+          {"admin buddy", "@volunteer @volunteer", "suggest two volunteers as buddies (both must say yes)",
+           admins, tend_admin_buddy},
           {"admin set", "[@person] <key> <value>", "change a setting, for everyone or one person", admins,
            admin_set},
           {"admin get", "[@person] [key]", "show settings with their defaults and help", admins, admin_get},

@@ -7,7 +7,7 @@
 namespace tend::config {
 namespace {
 
-constexpr std::array<std::pair<MessageKind, std::string_view>, 15> kNames{{
+constexpr std::array<std::pair<MessageKind, std::string_view>, 18> kNames{{
     {MessageKind::notice, "notice"},
     {MessageKind::urgent_alert, "urgent_alert"},
     {MessageKind::on_call_alert, "on_call_alert"},
@@ -23,6 +23,9 @@ constexpr std::array<std::pair<MessageKind, std::string_view>, 15> kNames{{
     {MessageKind::supervision_reminder, "supervision_reminder"},
     {MessageKind::supervision_gap, "supervision_gap"},
     {MessageKind::boundaries_reminder, "boundaries_reminder"},
+    {MessageKind::buddy_prompt, "buddy_prompt"},
+    {MessageKind::buddy_note, "buddy_note"},
+    {MessageKind::debrief_followup, "debrief_followup"},
 }};
 
 constexpr std::array<std::string_view, 7> kDays{"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
@@ -56,7 +59,12 @@ bool ends_with_its_event(MessageKind kind) {
 
 bool held_by_break(MessageKind kind) {
   return kind != MessageKind::notice && kind != MessageKind::urgent_alert &&
-         kind != MessageKind::on_call_alert && kind != MessageKind::story_followups_held;
+         kind != MessageKind::on_call_alert && kind != MessageKind::story_followups_held &&
+         kind != MessageKind::buddy_note;
+}
+
+bool is_buddy_message(MessageKind kind) {
+  return kind == MessageKind::buddy_prompt || kind == MessageKind::buddy_note;
 }
 
 Decision decide(const DeliveryFacts& f) {
@@ -68,6 +76,15 @@ Decision decide(const DeliveryFacts& f) {
     if (allowed <= f.now) return {Verdict::send, f.now, "urgent"};
     if (f.someone_on_call) return {Verdict::to_on_call, f.now, "urgent, inside the recipient's quiet hours"};
     return {Verdict::wait, allowed, "urgent, but nobody is on call; the recipient's hours start then"};
+  }
+  if (is_buddy_message(f.kind)) {
+    // A volunteer on a break is not asked to look out for anyone; and a buddy is not prompted
+    // about someone on a break. Held and given back later, either would be stale, and the second
+    // would tell of a break the buddy was not told of.
+    if (f.recipient_break_until && *f.recipient_break_until > f.now)
+      return {Verdict::drop, f.now, "the buddy it is for is on a break"};
+    if (f.kind == MessageKind::buddy_prompt && f.subject_break_until && *f.subject_break_until > f.now)
+      return {Verdict::drop, f.now, "the buddy it asks about is on a break"};
   }
   if (ends_with_its_event(f.kind) && f.event_at && std::max(allowed, f.now) >= *f.event_at)
     return {Verdict::drop, f.now, "its event will have passed before it could be read"};

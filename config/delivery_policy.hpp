@@ -30,6 +30,9 @@ enum class MessageKind {
   supervision_reminder,  // before a booked supervision
   supervision_gap,       // no supervision for supervision.max_gap
   boundaries_reminder,   // the role's boundaries again
+  buddy_prompt,          // "how is your buddy doing?", to one of a pair about the other
+  buddy_note,            // the buddy took a break or asked for support, and chose to share it
+  debrief_followup,      // to the supervisor, days after a debrief that needed attention
 };
 std::string_view to_string(MessageKind kind);
 MessageKind parse_message_kind(std::string_view name);  // unknown names read as notice
@@ -44,11 +47,12 @@ struct Window {
 struct DeliveryFacts {
   MessageKind kind = MessageKind::notice;
   Instant now{};
-  std::optional<Window> window;                // the recipient's; nullopt: a channel, or not known yet
-  std::optional<Instant> subject_break_until;  // the subject's break, when one is running at `now`
-  std::optional<Instant> event_at;             // what a preparation note or day-before reminder is for
-  bool last_of_story = false;                  // the last follow-up of a story: the break's one exception
-  bool someone_on_call = false;                // for an urgent alert: support.on_call names someone now
+  std::optional<Window> window;                  // the recipient's; nullopt: a channel, or not known yet
+  std::optional<Instant> subject_break_until;    // the subject's break, when one is running at `now`
+  std::optional<Instant> recipient_break_until;  // the recipient's own break, when one is running at `now`
+  std::optional<Instant> event_at;               // what a preparation note or day-before reminder is for
+  bool last_of_story = false;                    // the last follow-up of a story: the break's one exception
+  bool someone_on_call = false;                  // for an urgent alert: support.on_call names someone now
 };
 
 enum class Verdict {
@@ -70,8 +74,13 @@ Decision decide(const DeliveryFacts& facts);
 // day-before reminder, a reminder of a supervision.
 bool ends_with_its_event(MessageKind kind);
 
-// Whether a message is held by its subject's break (everything but notices and urgent alerts).
+// Whether a message is held by its subject's break (everything but notices, urgent alerts and a
+// buddy's note, which is about the break or the call for support itself).
 bool held_by_break(MessageKind kind);
+
+// A message to one buddy about the other: never held, since given back after a break it would tell
+// the buddy of a break they were not told of; dropped instead.
+bool is_buddy_message(MessageKind kind);
 
 // A message about a moment delivered later than this names the moment instead of "just now".
 inline constexpr std::chrono::minutes kStaleAfter{5};

@@ -17,8 +17,8 @@ namespace {
 
 const std::set<std::string, std::less<>> kTopLevel = {"platform", "admins", "log_level", "storage",
                                                       "slack",    "http",   "settings",  "commands"};
-const std::set<std::string, std::less<>> kCommandFamilies = {"checkin", "boundaries", "supervision",
-                                                             "story",   "break",      "tend"};
+const std::set<std::string, std::less<>> kCommandFamilies = {"checkin", "boundaries", "supervision", "story",
+                                                             "break",   "buddy",      "debrief",     "tend"};
 const std::set<std::string, std::less<>> kLogLevels = {"trace", "debug", "info", "warn", "error"};
 
 std::string where(const toml::node& node) {
@@ -177,9 +177,10 @@ void read_file(const std::filesystem::path& path, FileConfig& config) {
     for (const auto& [k, node] : *commands) {
       const auto key = std::string(k.str());
       if (!kCommandFamilies.contains(key))
-        throw ConfigError("commands." + key,
-                          "unknown command commands." + key + where(node) +
-                              "; expected checkin, boundaries, supervision, story, break or tend");
+        throw ConfigError(
+            "commands." + key,
+            "unknown command commands." + key + where(node) +
+                "; expected checkin, boundaries, supervision, story, break, buddy, debrief or tend");
       auto name = string_at(*commands, key, "commands." + key, key);
       if (!name.empty() && name.front() == '/') name.erase(0, 1);
       if (name.empty() || name.size() > 31 || name.find(' ') != std::string::npos)

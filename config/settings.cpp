@@ -61,8 +61,21 @@ const std::vector<SettingSpec> kSpecs = {
      "Your organisation's own out-of-hours text (a crisis line, a duty phone), shown to a volunteer whose "
      "urgent alert waits for working hours or goes to the person on call.",
      "one line of text up to 300 characters, or none"},
+    {"buddy.max", T::count, "1", "How many buddies a volunteer may have at once.",
+     "a whole number from 1 to 100"},
+    {"buddy.cadence", T::duration, "2w",
+     "How often each buddy is asked how the other is doing; the two take turns, half this apart, so they "
+     "are never asked on the same day.",
+     "a duration like 1w or 2w"},
+    {"debrief.escalate_at", T::score, "2",
+     "A debrief at or below this score tells the supervisor at once, as does \"it stirred up my own "
+     "experience\" or \"I'd like to talk\".",
+     "a score from 1 to 5"},
+    {"debrief.followups", T::duration_list, "1d",
+     "After a debrief that told the supervisor, they are asked to check in this long after it.",
+     "a comma-separated list of durations like 1d or 1d,3d"},
     {"privacy.note_retention", T::duration_or_none, "none",
-     "Check-in and supervision notes older than this are deleted, daily; none keeps them.",
+     "Check-in, debrief and supervision notes older than this are deleted, daily; none keeps them.",
      "a duration like 365d, or none"},
 };
 
@@ -162,7 +175,7 @@ std::string normalize_setting(std::string_view key, std::string_view value) {
 }
 
 std::string Settings::raw(std::string_view key) const {
-  if (auto it = values_.find(key); it != values_.end()) return it->second;
+  if (auto it = values_->find(key); it != values_->end()) return it->second;
   const auto* spec = find_setting(key);
   if (!spec) throw std::out_of_range("no setting " + std::string(key));
   return std::string(spec->default_value);

@@ -2,6 +2,7 @@
 // The typed settings registry: every key an admin can set by chat (or in the config file), its
 // type, default, help and what a valid value looks like. One table, in one place.
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,10 +48,12 @@ struct SettingError : ParseError {
 std::string normalize_setting(std::string_view key, std::string_view value);
 
 // Values already normalised, resolved by the caller (person > global > file); the rest default.
+// Copies share the values: settings are passed around by value and kept in a cache between commands.
 class Settings {
  public:
-  Settings() = default;
-  explicit Settings(std::map<std::string, std::string, std::less<>> values) : values_(std::move(values)) {}
+  using Values = std::map<std::string, std::string, std::less<>>;
+  Settings() : values_(std::make_shared<const Values>()) {}
+  explicit Settings(Values values) : values_(std::make_shared<const Values>(std::move(values))) {}
 
   std::string raw(std::string_view key) const;  // throws std::out_of_range for an unknown key
   std::chrono::seconds duration(std::string_view key) const;
@@ -66,7 +69,7 @@ class Settings {
   std::optional<std::string> text(std::string_view key) const;  // nullopt for none
 
  private:
-  std::map<std::string, std::string, std::less<>> values_;
+  std::shared_ptr<const Values> values_;
 };
 
 }  // namespace tend::config

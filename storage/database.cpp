@@ -52,15 +52,21 @@ Database::Database(const OpenOptions& options) : path_(options.path), db_(open_f
   migrate();
 }
 
-SQLite::Statement& Database::statement(const std::string& sql) {
-  auto& slot = statements_[sql];
-  if (!slot) {
-    slot = std::make_unique<SQLite::Statement>(db_, sql);
-  } else {
-    slot->reset();
-    slot->clearBindings();
+SQLite::Statement& Database::statement(std::string_view sql) {
+  auto found = statements_.find(sql);
+  if (found == statements_.end()) {
+    std::string text(sql);
+    auto prepared = std::make_unique<SQLite::Statement>(db_, text);
+    return *statements_.emplace(std::move(text), std::move(prepared)).first->second;
   }
-  return *slot;
+  auto& statement = *found->second;
+  statement.reset();
+  statement.clearBindings();
+  return statement;
+}
+
+void Database::rolled_back() {
+  for (auto& [type, cache] : caches_) cache->clear();
 }
 
 std::optional<std::string> Database::write_problem(std::chrono::milliseconds wait) {
@@ -137,13 +143,14 @@ Transaction::Transaction(Database& db) : db_(db) {
   for (auto* statement = sqlite3_next_stmt(handle, nullptr); statement;
        statement = sqlite3_next_stmt(handle, statement))
     if (sqlite3_stmt_busy(statement)) sqlite3_reset(statement);
-  db_.sql().exec("BEGIN IMMEDIATE");
+  db_.statement("BEGIN IMMEDIATE").exec();
 }
 
 Transaction::~Transaction() {
   if (open_) {
+    db_.rolled_back();
     try {
-      db_.sql().exec("ROLLBACK");
+      db_.statement("ROLLBACK").exec();
     } catch (...) {
       // A failed rollback leaves SQLite to roll back on close; nothing more can be done here.
     }
@@ -151,7 +158,7 @@ Transaction::~Transaction() {
 }
 
 void Transaction::commit() {
-  db_.sql().exec("COMMIT");
+  db_.statement("COMMIT").exec();
   open_ = false;
 }
 
@@ -162,6 +169,7 @@ Savepoint::Savepoint(Database& db) : db_(db) {
 
 Savepoint::~Savepoint() {
   if (open_) {
+    db_.rolled_back();
     try {
       db_.statement("ROLLBACK TO tend_command").exec();
       db_.statement("RELEASE tend_command").exec();

@@ -11,6 +11,8 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <typeindex>
 #include <unordered_map>
 
 namespace tend::storage {
@@ -26,6 +28,16 @@ struct OpenOptions {
   bool synchronous_full = false;  // storage.synchronous = "full": durable across power loss
 };
 
+// Rows kept in memory between commands (people, settings), so a command does not read again what
+// did not change. The repository that writes a table empties its cache in the same call, and every
+// cache is emptied when a transaction or savepoint rolls back: a cache never holds what the
+// database does not.
+class Cache {
+ public:
+  virtual ~Cache() = default;
+  virtual void clear() = 0;
+};
+
 class Database {
  public:
   explicit Database(const OpenOptions& options);
@@ -34,7 +46,15 @@ class Database {
 
   SQLite::Database& sql() { return db_; }
   // A prepared statement kept for the life of the connection, reset and unbound, ready to bind.
-  SQLite::Statement& statement(const std::string& sql);
+  SQLite::Statement& statement(std::string_view sql);
+
+  // The one cache of type C (a Cache) for this database, made on first use.
+  template <class C>
+  C& cache() {
+    auto& slot = caches_[std::type_index(typeid(C))];
+    if (!slot) slot = std::make_unique<C>();
+    return static_cast<C&>(*slot);
+  }
 
   int schema_version();
   static int latest_schema_version();
@@ -49,11 +69,20 @@ class Database {
   std::optional<std::string> write_problem(std::chrono::milliseconds wait);
 
  private:
+  friend class Transaction;
+  friend class Savepoint;
   void migrate();
+  void rolled_back();
 
+  // Looked up by the statement's text without making a string of it each time.
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
   std::filesystem::path path_;
   SQLite::Database db_;
-  std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
+  std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>, TextHash, std::equal_to<>> statements_;
+  std::unordered_map<std::type_index, std::unique_ptr<Cache>> caches_;
 };
 
 // BEGIN IMMEDIATE … COMMIT; rolls back when destroyed uncommitted (an exception in a handler).

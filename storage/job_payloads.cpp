@@ -6,7 +6,7 @@
 namespace tend::storage {
 namespace {
 
-constexpr std::array<std::pair<JobKind, std::string_view>, 13> kNames{{
+constexpr std::array<std::pair<JobKind, std::string_view>, 15> kNames{{
     {JobKind::checkin_prompt, "checkin.prompt"},
     {JobKind::checkin_overdue, "checkin.overdue"},
     {JobKind::story_followup, "story.followup"},
@@ -20,6 +20,8 @@ constexpr std::array<std::pair<JobKind, std::string_view>, 13> kNames{{
     {JobKind::boundaries_reminder, "boundaries.reminder"},
     {JobKind::break_ends, "break.ends"},
     {JobKind::privacy_retention, "privacy.retention"},
+    {JobKind::buddy_prompt, "buddy.prompt"},
+    {JobKind::debrief_followup, "debrief.followup"},
 }};
 
 }  // namespace
@@ -47,6 +49,10 @@ nlohmann::json payload_json(const JobPayload& payload) {
     nlohmann::json operator()(const BookingJob& p) const {
       return {{"booking", p.booking}, {"offset", p.offset.count()}};
     }
+    nlohmann::json operator()(const BuddyJob& p) const { return {{"pair", p.pair}, {"to", p.to}}; }
+    nlohmann::json operator()(const DebriefJob& p) const {
+      return {{"debrief", p.debrief}, {"offset", p.offset.count()}};
+    }
   };
   return std::visit(Visitor{}, payload);
 }
@@ -73,6 +79,11 @@ JobPayload payload_from_json(JobKind kind, const nlohmann::json& json) {
                         std::chrono::seconds{json.value("offset", int64_t{0})}};
     case JobKind::privacy_retention:
       return NoPayload{};
+    case JobKind::buddy_prompt:
+      return BuddyJob{json.at("pair").get<int64_t>(), json.at("to").get<int64_t>()};
+    case JobKind::debrief_followup:
+      return DebriefJob{json.at("debrief").get<int64_t>(),
+                        std::chrono::seconds{json.value("offset", int64_t{0})}};
   }
   return NoPayload{};
 }

@@ -25,6 +25,8 @@ enum class JobKind {
   boundaries_reminder,   // PersonJob: the role's boundaries again
   break_ends,            // PersonJob: a dated break is over: give back what it held
   privacy_retention,     // NoPayload: daily upkeep
+  buddy_prompt,          // BuddyJob: "how is your buddy?", to each of a pair in turn
+  debrief_followup,      // DebriefJob: nudge the supervisor `offset` after a debrief that needed it
 };
 
 // "story.followup"; parse_job_kind is its inverse (nullopt for a name this version doesn't know).
@@ -52,7 +54,17 @@ struct BookingJob {
   std::chrono::seconds offset{0};  // before the booking starts
   bool operator==(const BookingJob&) const = default;
 };
-using JobPayload = std::variant<NoPayload, PersonJob, StoryJob, NudgeJob, BookingJob>;
+struct BuddyJob {
+  int64_t pair = 0;
+  int64_t to = 0;  // whose turn it is to be asked about the other
+  bool operator==(const BuddyJob&) const = default;
+};
+struct DebriefJob {
+  int64_t debrief = 0;
+  std::chrono::seconds offset{0};  // after the debrief
+  bool operator==(const DebriefJob&) const = default;
+};
+using JobPayload = std::variant<NoPayload, PersonJob, StoryJob, NudgeJob, BookingJob, BuddyJob, DebriefJob>;
 
 nlohmann::json payload_json(const JobPayload& payload);
 // Throws nlohmann::json::exception when the stored JSON does not fit the kind.

@@ -218,7 +218,67 @@ ALTER TABLE outbox_v4 RENAME TO outbox;
 CREATE INDEX outbox_pending ON outbox(next_attempt_at) WHERE status = 'pending';
 CREATE INDEX outbox_held ON outbox(subject_person_id) WHERE status = 'held';
 )sql"},
-    {6, "a person's own time zone, and whether they were told Tend uses the default", R"sql(
+    {6, "buddies and debriefs", R"sql(
+-- Two volunteers who look out for each other. A pair exists (active) only once both said yes; each
+-- chooses what the other is told of (a break, a call for support), nothing by default. a_id is
+-- always the smaller id, so one live pairing of two people is one row (a unique index).
+CREATE TABLE buddies (
+  id                INTEGER PRIMARY KEY,
+  a_id              INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+  b_id              INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+  proposed_by       INTEGER REFERENCES people(id) ON DELETE SET NULL,
+  a_accepted        INTEGER NOT NULL DEFAULT 0,
+  b_accepted        INTEGER NOT NULL DEFAULT 0,
+  a_shares_breaks   INTEGER NOT NULL DEFAULT 0,
+  a_shares_support  INTEGER NOT NULL DEFAULT 0,
+  b_shares_breaks   INTEGER NOT NULL DEFAULT 0,
+  b_shares_support  INTEGER NOT NULL DEFAULT 0,
+  status            TEXT NOT NULL DEFAULT 'proposed'
+                    CHECK (status IN ('proposed', 'active', 'declined', 'ended')),
+  created_at        INTEGER NOT NULL,
+  started_at        INTEGER,
+  ended_at          INTEGER,
+  CHECK (a_id < b_id)
+);
+CREATE UNIQUE INDEX buddies_one_live_pairing ON buddies(a_id, b_id) WHERE status IN ('proposed', 'active');
+CREATE INDEX buddies_a ON buddies(a_id, status);
+CREATE INDEX buddies_b ON buddies(b_id, status);
+
+-- How a peer-support session went, from the volunteer who ran it. stirred: did it stir up their own
+-- experience (NULL: not answered yet); talk: would they like to talk to someone (NULL: not answered).
+CREATE TABLE debriefs (
+  id            INTEGER PRIMARY KEY,
+  person_id     INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+  score         INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+  stirred       TEXT CHECK (stirred IN ('yes', 'a little', 'no')),
+  talk          INTEGER CHECK (talk IN (0, 1)),
+  note          TEXT,
+  private       INTEGER NOT NULL DEFAULT 0,
+  escalated_at  INTEGER,
+  at            INTEGER NOT NULL
+);
+CREATE INDEX debriefs_person_at ON debriefs(person_id, at);
+CREATE INDEX debriefs_noted_at ON debriefs(at) WHERE note IS NOT NULL;
+)sql"},
+    {7, "a reply is stored once per delivery, whatever number of ids the platform gave it", R"sql(
+-- Slack gives a delivery two ids (envelope_id, and trigger_id or event_id); the reply was stored
+-- under each. Now it is stored once, and each id points at it.
+CREATE TABLE inbound_replies (
+  id     INTEGER PRIMARY KEY,
+  reply  TEXT NOT NULL,
+  at     INTEGER NOT NULL
+);
+CREATE TABLE inbound_ids (
+  delivery_id  TEXT PRIMARY KEY,
+  reply_id     INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO inbound_replies (id, reply, at) SELECT rowid, reply, at FROM inbound;
+INSERT INTO inbound_ids (delivery_id, reply_id) SELECT delivery_id, rowid FROM inbound;
+DROP TABLE inbound;
+ALTER TABLE inbound_replies RENAME TO inbound;
+CREATE INDEX inbound_at ON inbound(at);
+)sql"},
+    {8, "a person's own time zone, and whether they were told Tend uses the default", R"sql(
 -- zone_chosen: the zone was set with /tend timezone (by the person or an admin); a platform's
 -- profile never replaces it. default_zone_told: Tend has said once that it uses timezone.default
 -- for someone without a zone.

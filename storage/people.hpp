@@ -34,6 +34,8 @@ struct Person {
   static constexpr Instant kOpenEndedBreak{std::chrono::seconds{253402300799}};  // 9999-12-31T23:59:59Z
 };
 
+// Every write to the people table goes through here, which is what lets a person read by id or
+// platform id be kept in memory between commands (Database::cache): a write empties the cache.
 class People {
  public:
   explicit People(Database& db) : db_(db) {}
@@ -54,6 +56,7 @@ class People {
   // A break until `until` (nullopt: the break is over). An open-ended break is stored as one
   // that ends at the last second of the year 9999.
   void set_break(int64_t id, std::optional<Instant> until, std::string_view note);
+  void set_role(int64_t id, int64_t role_id);
   std::vector<Person> supervised_by(int64_t staff_id);
   std::vector<Person> of_kind(Kind kind);
   // Deletes the person; what is theirs (check-ins, stories, bookings, nudges, outbox rows)

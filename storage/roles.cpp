@@ -1,4 +1,6 @@
 #include "storage/roles.hpp"
+
+#include "storage/people.hpp"
 #include "storage/time.hpp"
 
 namespace tend::storage {
@@ -46,10 +48,7 @@ void Roles::set_boundaries(int64_t id, const std::string& text, Instant now) {
 }
 
 void Roles::assign(int64_t person_id, int64_t role_id) {
-  auto& s = db_.statement("UPDATE people SET role_id = ? WHERE id = ?");
-  s.bind(1, role_id);
-  s.bind(2, person_id);
-  s.exec();
+  People(db_).set_role(person_id, role_id);
 }
 
 }  // namespace tend::storage

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/clock.hpp"
+#include "config/settings.hpp"
 #include "storage/database.hpp"
 
 namespace tend::storage {
@@ -18,6 +19,10 @@ class SettingsStore {
 
   explicit SettingsStore(Database& db) : db_(db) {}
   SettingValues values(int64_t person_id);
+  // `base` (the config file's settings, the same for the life of the process) under the global
+  // settings under the person's own (none for `global`): what applies to them. Kept in memory
+  // between commands; set() and forget() empty what they change.
+  config::Settings layered(int64_t person_id, const SettingValues& base);
   std::optional<std::string> value(int64_t person_id, const std::string& key);
   void set(int64_t person_id, const std::string& key, const std::string& value, Instant now);
   // Deletes a person's own settings (never the global ones).

@@ -11,6 +11,7 @@
 #include <regex>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 using Catch::Contains;
 
@@ -409,4 +410,100 @@ TEST_CASE("each message is shown under the time it was sent, not under an earlie
   const auto line_before = r.out.substr(line_before_start + 1, message - line_before_start - 1);
   CHECK_THAT(line_before, !Contains("["));
   CHECK_THAT(r.out.substr(0, message), Contains("It is now"));
+}
+
+namespace {
+
+// Every message the console showed as sent to `who` ("→ @who: …" and its indented lines).
+std::vector<std::string> messages_to(const std::string& out, const std::string& who) {
+  std::vector<std::string> found;
+  std::istringstream lines(out);
+  std::string line;
+  bool inside = false;
+  while (std::getline(lines, line)) {
+    if (line.rfind("→ @" + who + ": ", 0) == 0) {
+      found.push_back(line);
+      inside = true;
+    } else if (inside && line.rfind("    ", 0) == 0) {
+      found.back() += "\n" + line;
+    } else {
+      inside = false;
+    }
+  }
+  return found;
+}
+
+std::string between(const std::string& out, const std::string& from, const std::string& to) {
+  const auto start = out.find(from);
+  const auto end = out.find(to, start);
+  return start == std::string::npos ? "" : out.substr(start, end == std::string::npos ? end : end - start);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "buddies and a debrief in the console: pairing, prompts, a support note without the score, a "
+    "stirred-up debrief on the next supervision's agenda, through a break and restarts") {
+  Sandbox box;
+  box.deliver_at_any_hour();
+  const std::string env = "TEND_ADMINS=ada";
+  auto pairing = box.tend("console",
+                          ":as @sam\n/tend help\n:as @bo\n/tend help\n:as @ryan\n/tend help\n:as @ada\n"
+                          "/tend admin person @sam staff\n/tend admin supervisor @bo @sam\n"
+                          "/tend admin supervisor @ryan @sam\n"
+                          ":as @bo\n/buddy @ryan\n"
+                          ":as @ryan\n:press 1\n/buddy share support on\n",
+                          env);
+  INFO(pairing.out << pairing.err);
+  REQUIRE(pairing.exit_code == 0);
+  CHECK_THAT(pairing.out, Contains("→ @ryan: *bo* would like to be your buddy") &&
+                              Contains("You and bo are buddies now") &&
+                              Contains("→ @bo: *ryan* said yes: you are buddies now"));
+
+  // A restart later: a fortnight of prompts, a call for support, a debrief and a supervision.
+  auto weeks = box.tend("console",
+                        ":advance 15d\n"
+                        ":as @ryan\n/checkin 2 support awful night\n"
+                        ":as @bo\n/debrief\n:press 3\n:press 1\n:press 2\n/debrief 4 a quiet group tonight\n"
+                        ":as @sam\n/supervision offer in 3 days 14:00\n"
+                        ":as @bo\n/supervision book 1\n:advance 4d\n",
+                        env);
+  INFO(weeks.out << weeks.err);
+  REQUIRE(weeks.exit_code == 0);
+  CHECK_THAT(weeks.out, Contains("→ @bo: Hi bo. How is your buddy *ryan* doing? A message from you can make "
+                                 "their day.") &&
+                            Contains("→ @ryan: Hi ryan. How is your buddy *bo* doing?"));
+  CHECK_THAT(weeks.out,
+             Contains("→ @bo: *ryan* asked for support just now; sam knows. A kind word from you may "
+                      "help."));
+  CHECK_THAT(weeks.out, Contains("→ @sam: *ryan* asked for support just now (score 2/5)"));
+  CHECK_THAT(weeks.out, Contains("→ @sam: *bo* debriefed after a session just now: it stirred up their own "
+                                 "experience. Please reach out to them."));
+  CHECK_THAT(weeks.out, Contains("I'll ask sam to check in with you") && Contains("A buddy never sees them"));
+  const auto reminders = messages_to(weeks.out, "sam");
+  bool agenda = false;
+  for (const auto& m : reminders)
+    agenda = agenda || (m.find("Reminder: supervision with bo in 24 hours") != std::string::npos &&
+                        m.find("For the agenda: bo's debriefs since they joined") != std::string::npos &&
+                        m.find("3/5 · stirred up: yes · would like to talk: no ⚑") != std::string::npos &&
+                        m.find("4/5\n        > a quiet group tonight") != std::string::npos);
+  CHECK(agenda);
+  // The buddy never sees a score or a note: checked on every message bo was sent.
+  for (const auto& m : messages_to(pairing.out + weeks.out, "bo")) {
+    INFO(m);
+    CHECK_THAT(m, !Contains("/5") && !Contains("awful night"));
+  }
+  // Notes never reach the log.
+  CHECK_THAT(weeks.err, !Contains("awful night") && !Contains("quiet group"));
+
+  // Another restart: bo's break silences the prompts to and about bo; they come back after it.
+  auto away = box.tend("console", ":as @bo\n/break\n:advance 20d\n/break end\n:advance 15d\n", env);
+  INFO(away.out << away.err);
+  REQUIRE(away.exit_code == 0);
+  const auto during = between(away.out, "bo> /break\n", "bo> /break end");
+  REQUIRE_FALSE(during.empty());
+  CHECK_THAT(during, !Contains("How is your buddy"));
+  const auto ended = away.out.find("bo> /break end");
+  REQUIRE(ended != std::string::npos);
+  CHECK_THAT(away.out.substr(ended), Contains("How is your buddy"));
 }

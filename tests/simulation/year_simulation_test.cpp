@@ -2,14 +2,17 @@
 //
 // Eight people in six zones (a half-hour offset, two southern-hemisphere ones, both DST changes of
 // each) live a year: volunteers share their stories (past and future), take breaks (open-ended,
-// dated, ended early and by date), change supervisors, answer prompts, write private notes; staff
-// press Done, Snooze and Hand over; the process restarts on the same SQLite file. Everything goes
+// dated, ended early and by date), change supervisors, answer prompts, write private notes, pair
+// up as buddies (each sharing their breaks or calls for support, or not), debrief after sessions;
+// staff press Done, Snooze and Hand over; the process restarts on the same SQLite file. Everything goes
 // through the real router, registry, scheduler and outbox sender, with a ManualClock moved event
 // by event; what the sender delivers is recorded.
 //
 // The oracle never asks Tend: from the scenario alone, with date/tz directly, it works out which
 // story follow-ups must arrive, to whom and at which minute (the next allowed minute in the
-// recipient's zone, held through breaks as DESIGN.md says), and counts what went wrong. Messages
+// recipient's zone, held through breaks as DESIGN.md says), which debriefs reach the supervisor and
+// come back as follow-ups, what each buddy must hear and must never see (a score or a note), and
+// counts what went wrong. Messages
 // are recognised by stable things only (recipient, story tag, volunteer's name, buttons), never by
 // whole sentences, so wording may change.
 #include <date/date.h>
@@ -29,6 +32,7 @@
 #include <optional>
 #include <queue>
 #include <random>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -140,6 +144,28 @@ struct PrivateNote {
   std::string token;
 };
 
+// Two volunteers who pair up: `a` asks, `b` says yes when the request reaches them; each then
+// shares their breaks and calls for support with the other, or not.
+struct PairSpec {
+  std::string a, b;
+  Instant asked;
+  Instant sharing_from;                                 // when the members typed their /buddy share
+  std::map<std::string, std::pair<bool, bool>> shares;  // member -> (breaks, support)
+  std::string other(const std::string& v) const { return v == a ? b : a; }
+  bool has(const std::string& v) const { return v == a || v == b; }
+};
+
+// A debrief typed, then its two questions answered with the buttons of the reply.
+struct DebriefSpec {
+  std::string volunteer;
+  Instant at;
+  int score = 3;
+  std::string stirred;  // yes, a little, no
+  bool talk = false;
+  std::string token;  // the note
+  bool needs_supervisor() const { return score <= 2 || stirred == "yes" || talk; }
+};
+
 struct SupervisorSpan {
   Instant from;
   std::string staff;
@@ -147,13 +173,13 @@ struct SupervisorSpan {
 
 // Something that happens at a moment: a line typed, a button pressed, a restart.
 struct Event {
-  enum Kind { say, press, hand_over, restart } kind = say;
+  enum Kind { say, press, hand_over, restart, debrief } kind = say;
   Instant at;
   std::string who;
   std::string text;  // the command line, or the button's action id
   std::string value;
   // What the store must show afterwards, so that a generator mistake cannot pass for a pass.
-  enum Expect { nothing, on_break, off_break, story_added, supervisor_is } expect = nothing;
+  enum Expect { nothing, on_break, off_break, story_added, supervisor_is, reply_says } expect = nothing;
   std::string expect_arg;
 };
 
@@ -170,6 +196,15 @@ struct Scenario {
   std::vector<BreakSpec> breaks;
   std::vector<StorySpec> stories;
   std::vector<PrivateNote> notes;
+  std::vector<PairSpec> pairs;
+  std::vector<DebriefSpec> debriefs;
+  // Every note typed, in a check-in or a debrief, private or not: what no buddy may ever see.
+  std::vector<std::string> note_tokens;
+  struct SupportCall {
+    std::string volunteer;
+    Instant at;
+  };
+  std::vector<SupportCall> support_calls;
   // Check-ins that tell the supervisor at once (a low score or "support"): the volunteer asked,
   // so a break that starts before the alert reaches them does not hold it.
   struct Alert {
@@ -208,6 +243,17 @@ struct Scenario {
   const BreakSpec* break_at(const std::string& v, Instant t) const {
     for (const auto& b : breaks)
       if (b.volunteer == v && b.start <= t && t < b.end) return &b;
+    return nullptr;
+  }
+  // Whether a break of `v` overlaps [from, to].
+  bool break_during(const std::string& v, Instant from, Instant to) const {
+    for (const auto& b : breaks)
+      if (b.volunteer == v && b.start <= to && b.end >= from) return true;
+    return false;
+  }
+  const PairSpec* pair_of(const std::string& v) const {
+    for (const auto& p : pairs)
+      if (p.has(v)) return &p;
     return nullptr;
   }
 };
@@ -265,6 +311,27 @@ Scenario generate(int seed) {
     add({Event::say, t, "ada", "/tend admin supervisor @" + v + " @" + staff, v, Event::supervisor_is,
          staff});
     s.supervisors[v].push_back({t, staff});
+  }
+
+  // Two pairs of buddies, the fifth volunteer without one. The one asked says yes when the request
+  // reaches them (see react); a week later each member shares their breaks, calls for support,
+  // both or neither.
+  {
+    auto order = s.volunteers;
+    std::shuffle(order.begin(), order.end(), rng);
+    for (std::size_t i = 0; i + 1 < order.size() && s.pairs.size() < 2; i += 2) {
+      PairSpec pair{order[i], order[i + 1], t + 1min, kStart + date::days{7}, {}};
+      say(pair.asked, pair.a, "/buddy @" + pair.b);
+      for (const auto& member : {pair.a, pair.b}) {
+        const bool breaks = chance(0.5), support = chance(0.5);
+        pair.shares[member] = {breaks, support};
+        if (breaks)
+          say(pair.sharing_from, member, "/buddy share breaks on", Event::reply_says, "From now on");
+        if (support)
+          say(pair.sharing_from, member, "/buddy share support on", Event::reply_says, "From now on");
+      }
+      s.pairs.push_back(pair);
+    }
   }
 
   // Supervisor changes, one or two a year each.
@@ -376,7 +443,39 @@ Scenario generate(int seed) {
       const bool support = chance(0.3);
       say(at, v, "/checkin " + std::to_string(score) + (support ? " support" : "") + " private " + n.token);
       s.notes.push_back(n);
+      s.note_tokens.push_back(n.token);
       if (support || score <= 2) s.alerts.push_back({v, at});
+      if (support) s.support_calls.push_back({v, at});
+    }
+  }
+
+  // Debriefs after sessions, at least two days apart, never during a break: a score, whether it
+  // stirred up their own experience, whether they would like to talk, and a note, private or not.
+  int debriefed = 0;
+  for (const auto& v : s.volunteers) {
+    std::vector<Instant> taken;
+    for (int i = 0; i < 6; ++i) {
+      const auto at = instant_between(kStart + date::days{10}, kLastEvent);
+      if (s.break_at(v, at) || s.break_at(v, at + date::days{1})) continue;
+      if (std::any_of(taken.begin(), taken.end(),
+                      [&](Instant o) { return at - o < date::days{2} && o - at < date::days{2}; }))
+        continue;
+      taken.push_back(at);
+      static const char* stirred[] = {"yes", "a little", "no"};
+      const bool is_private = chance(0.4);
+      DebriefSpec d{v,
+                    at,
+                    static_cast<int>(uniform(1, 5)),
+                    stirred[uniform(0, 2)],
+                    chance(0.25),
+                    (is_private ? "secretD" : "noteD") + std::to_string(++debriefed) + "Z"};
+      if (is_private) s.notes.push_back({v, d.token});
+      s.note_tokens.push_back(d.token);
+      if (d.needs_supervisor()) s.alerts.push_back({v, at});
+      add({Event::debrief, at, v,
+           "/debrief " + std::to_string(d.score) + (is_private ? " private " : " after the group ") + d.token,
+           d.stirred + "|" + (d.talk ? "yes" : "no"), Event::nothing, ""});
+      s.debriefs.push_back(d);
     }
   }
 
@@ -552,6 +651,16 @@ class Simulation {
     return *tend::storage::People(process_->db).by_platform_id("console", id);
   }
 
+  // A line typed by `who`, as their platform delivers it (with their name and zone).
+  tend::Reply command(const std::string& who, const std::string& line) {
+    const auto& spec = scenario_.person(who);
+    const auto space = line.find(' ');
+    const auto name = line.substr(1, space == std::string::npos ? std::string::npos : space - 1);
+    const auto text = space == std::string::npos ? std::string() : line.substr(space + 1);
+    return process_->router->handle_command({{who, who, "", {}}, name, text},
+                                            tend::platform::UserProfile{spec.name, spec.zone});
+  }
+
   tend::Reply press(const std::string& who, const std::string& action, const std::string& value) {
     ++pressed[action];
     return process_->router->handle_action({{who, who, "", {}}, action, value, {}});
@@ -570,6 +679,25 @@ class Simulation {
       case Event::press:
         press(e.who, e.text, e.value);
         return;
+      case Event::debrief: {
+        // Typed, then the two questions of the reply answered with its buttons.
+        auto reply = command(e.who, e.text);
+        const auto bar = e.value.find('|');
+        for (const auto& [action, answer] :
+             {std::pair{std::string("debrief.stirred"), e.value.substr(0, bar)},
+              std::pair{std::string("debrief.talk"), e.value.substr(bar + 1)}}) {
+          const tend::Button* chosen = nullptr;
+          for (const auto& b : reply.buttons)
+            if (b.action_id == action && b.value.size() > answer.size() &&
+                b.value.compare(b.value.size() - answer.size(), answer.size(), answer) == 0 &&
+                b.value[b.value.size() - answer.size() - 1] == ':')
+              chosen = &b;
+          INFO(date::format("%F %R UTC", e.at) << " @" << e.who << " " << e.text << " -> " << reply.text);
+          REQUIRE(chosen);
+          reply = press(e.who, chosen->action_id, chosen->value);
+        }
+        return;
+      }
       case Event::hand_over: {
         // A hand-over of a nudge about someone now on a break would be a message about them
         // during it; a supervisor would rather mark it done.
@@ -589,16 +717,11 @@ class Simulation {
         return;
       }
       case Event::say: {
-        const auto& spec = scenario_.person(e.who);
-        const auto space = e.text.find(' ');
-        const auto name = e.text.substr(1, space == std::string::npos ? std::string::npos : space - 1);
-        const auto text = space == std::string::npos ? std::string() : e.text.substr(space + 1);
         const std::size_t stories_before =
             e.expect == Event::story_added
                 ? tend::storage::Stories(process_->db).of_volunteer(person(e.expect_arg).id, 1000).size()
                 : 0;
-        const auto reply = process_->router->handle_command(
-            {{e.who, e.who, "", {}}, name, text}, tend::platform::UserProfile{spec.name, spec.zone});
+        const auto reply = command(e.who, e.text);
         INFO(date::format("%F %R UTC", e.at) << " @" << e.who << " " << e.text << " -> " << reply.text);
         switch (e.expect) {
           case Event::nothing:
@@ -616,6 +739,9 @@ class Simulation {
           case Event::supervisor_is:
             REQUIRE(person(e.value).supervisor_id == person(e.expect_arg).id);
             break;
+          case Event::reply_says:
+            REQUIRE(contains(reply.text, e.expect_arg));
+            break;
         }
         return;
       }
@@ -630,6 +756,8 @@ class Simulation {
     const auto after = d.at + minutes{std::uniform_int_distribution<int>(60, 8 * 60)(rng_)};
     std::uniform_real_distribution<double> roll(0, 1);
     if (!it->second.staff) {
+      if (const auto* yes = button(d.message, "buddy.accept"))
+        return Event{Event::press, after, d.to, yes->action_id, yes->value, Event::nothing, ""};
       const auto* score = button(d.message, "checkin.score");
       if (!score || roll(rng_) > 0.7 || scenario_.break_at(d.to, after)) return std::nullopt;
       return Event{Event::press,   after, d.to, "checkin.score", std::to_string(3 + (rng_() % 3)),
@@ -660,11 +788,16 @@ class Simulation {
 struct Counts {
   int missing = 0, outside_hours = 0, duplicated = 0, private_seen = 0, during_break = 0, not_resumed = 0,
       prep_after_event = 0;
-  int expected_followups = 0;
+  // A buddy saw a score or a note; heard of a break or a call for support that was not shared with
+  // them; the two of a pair were asked about each other within a day; a buddy went unasked for
+  // longer than a cadence (and a weekend) with neither of them on a break.
+  int buddy_saw_score_or_note = 0, buddy_told_unshared = 0, buddies_same_day = 0, buddy_unasked = 0;
+  int expected_followups = 0, expected_debrief_messages = 0, expected_buddy_notes = 0, buddy_prompts = 0;
   std::vector<std::string> examples;
   int total() const {
     return missing + outside_hours + duplicated + private_seen + during_break + not_resumed +
-           prep_after_event;
+           prep_after_event + buddy_saw_score_or_note + buddy_told_unshared + buddies_same_day +
+           buddy_unasked;
   }
 };
 
@@ -675,14 +808,18 @@ class Oracle {
   Counts judge() {
     Counts c;
     followups(c);
+    debriefs(c);
+    buddy_notes(c);
     for (const auto& d : d_) {
       outside_hours(c, d);
       private_notes(c, d);
       during_break(c, d);
       preparation(c, d);
+      what_buddies_see(c, d);
     }
     duplicates(c);
     routines(c);
+    buddy_prompts(c);
     return c;
   }
 
@@ -758,6 +895,138 @@ class Oracle {
                       ", expected to" + wanted);
         }
       }
+    }
+  }
+
+  // A message to one of `to` containing every part, within [at - kEarly, at + kLate].
+  bool arrived_with(const std::set<std::string>& to, const std::vector<std::string>& parts,
+                    Instant at) const {
+    for (const auto& d : d_) {
+      if (!to.count(d.to) || d.at < at - kEarly || d.at > at + kLate) continue;
+      if (std::all_of(parts.begin(), parts.end(),
+                      [&](const std::string& p) { return contains(d.message.text, p); }))
+        return true;
+    }
+    return false;
+  }
+
+  // A debrief that needs the supervisor reaches them (urgent: in their hours, never held by a
+  // break), and its follow-up a day later at the same local time (held through a break).
+  void debriefs(Counts& c) {
+    for (const auto& db : s_.debriefs) {
+      if (!db.needs_supervisor()) continue;
+      const auto& v = s_.person(db.volunteer);
+      const auto first = s_.supervisor_at(db.volunteer, db.at);
+      const auto alert_at = s_.arrival(db.at, s_.person(first));
+      const auto due = days_later(db.at, 1, v.tz());
+      struct Expected {
+        Instant due;
+        std::string what;
+        bool held_by_break;
+      };
+      for (const auto& e : {Expected{db.at, "debriefed", false}, Expected{due, "debrief", true}}) {
+        if (e.due > kEnd - date::days{2}) continue;
+        ++c.expected_debrief_messages;
+        bool found = false;
+        std::string wanted;
+        const auto candidates =
+            s_.supervisors_during(db.volunteer, e.due, std::max(alert_at, e.due) + date::days{14});
+        for (const auto& to : candidates) {
+          const auto& r = s_.person(to);
+          auto at = s_.arrival(e.due, r);
+          if (e.held_by_break)
+            if (const auto* b = s_.break_at(db.volunteer, at)) at = s_.arrival(b->end, r);
+          found = found || arrived_with({to}, {"*" + v.name + "*", e.what}, at);
+          wanted += " @" + to + " " + shown(at, r.tz());
+        }
+        if (!found) {
+          ++c.missing;
+          note(c, "missing: " + e.what + " of @" + db.volunteer + "'s debrief of " + shown(db.at, v.tz()) +
+                      ", expected to" + wanted);
+        }
+      }
+    }
+  }
+
+  // What a member shared reaches their buddy (unless the buddy is on a break then: dropped, since
+  // they are not asked to look out for anyone); what they did not share never does.
+  void buddy_notes(Counts& c) {
+    struct Shared {
+      std::string volunteer;
+      Instant at;
+      bool is_break;
+    };
+    std::vector<Shared> happened;
+    for (const auto& b : s_.breaks) happened.push_back({b.volunteer, b.start, true});
+    for (const auto& call : s_.support_calls) happened.push_back({call.volunteer, call.at, false});
+    for (const auto& h : happened) {
+      const auto* pair = s_.pair_of(h.volunteer);
+      if (!pair || h.at < pair->sharing_from) continue;
+      const auto buddy = pair->other(h.volunteer);
+      const auto& r = s_.person(buddy);
+      const auto at = s_.arrival(h.at, r);
+      const auto [breaks, support] = pair->shares.at(h.volunteer);
+      if (!(h.is_break ? breaks : support) || s_.break_at(buddy, h.at) || s_.break_at(buddy, at)) continue;
+      if (at > kEnd - date::days{2}) continue;
+      ++c.expected_buddy_notes;
+      const std::string what = h.is_break ? "is taking a break" : "asked for support";
+      if (!arrived_with({buddy}, {"*" + s_.person(h.volunteer).name + "*", what}, at)) {
+        ++c.missing;
+        note(c, "missing: @" + buddy + " was not told that @" + h.volunteer + " " + what + " (" +
+                    shown(h.at, r.tz()) + "), expected " + shown(at, r.tz()));
+      }
+    }
+  }
+
+  // Nothing a buddy is sent ever holds a score or a note (their own or anyone's), and they hear of
+  // the other's break or call for support only if it was shared.
+  void what_buddies_see(Counts& c, const Received& d) {
+    const auto* pair = s_.pair_of(d.to);
+    if (!pair) return;
+    static const std::regex score(R"([1-5]/5)");
+    bool saw = std::regex_search(d.message.text, score);
+    for (const auto& token : s_.note_tokens) saw = saw || contains(d.message.text, token);
+    if (saw) {
+      ++c.buddy_saw_score_or_note;
+      note(c, "a buddy saw a score or a note: to @" + d.to + " at " + date::format("%F %R UTC", d.at) + ": " +
+                  d.message.text.substr(0, 120));
+    }
+    const auto other = pair->other(d.to);
+    const auto [breaks, support] = pair->shares.at(other);
+    const auto name = "*" + s_.person(other).name + "*";
+    if ((!breaks && contains(d.message.text, name + " is taking a break")) ||
+        (!support && contains(d.message.text, name + " asked for support"))) {
+      ++c.buddy_told_unshared;
+      note(c, "@" + d.to + " was told what @" + other + " did not share: " + d.message.text.substr(0, 120));
+    }
+  }
+
+  // Each of a pair is asked every fortnight, in turn, never within a day of the other.
+  void buddy_prompts(Counts& c) {
+    for (const auto& pair : s_.pairs) {
+      std::map<std::string, std::vector<Instant>> asked;
+      for (const auto& d : d_)
+        if (pair.has(d.to) && contains(d.message.text, "How is your buddy")) asked[d.to].push_back(d.at);
+      for (const auto& member : {pair.a, pair.b}) {
+        const auto& times = asked[member];
+        c.buddy_prompts += static_cast<int>(times.size());
+        for (std::size_t i = 0; i + 1 < times.size(); ++i) {
+          if (times[i + 1] - times[i] <= date::days{14} + date::days{3}) continue;
+          if (s_.break_during(pair.a, times[i], times[i + 1]) ||
+              s_.break_during(pair.b, times[i], times[i + 1]))
+            continue;
+          ++c.buddy_unasked;
+          note(c, "@" + member + " not asked about their buddy from " + date::format("%F %R UTC", times[i]) +
+                      " to " + date::format("%F %R UTC", times[i + 1]));
+        }
+      }
+      for (const auto& x : asked[pair.a])
+        for (const auto& y : asked[pair.b])
+          if (x - y < date::days{1} && y - x < date::days{1}) {
+            ++c.buddies_same_day;
+            note(c, "@" + pair.a + " and @" + pair.b + " both asked about each other: " +
+                        date::format("%F %R UTC", x) + " and " + date::format("%F %R UTC", y));
+          }
     }
   }
 
@@ -925,7 +1194,9 @@ int across_dst(const Scenario& s) {
 
 }  // namespace
 
-TEST_CASE("a year of Tend: every follow-up arrives, in the recipient's hours, never during a break") {
+TEST_CASE(
+    "a year of Tend: every follow-up arrives, in the recipient's hours, never during a break; no buddy ever "
+    "sees a score or a note") {
   int failing = 0;
   for (int seed : {1, 2, 3, 4}) {
     const auto scenario = generate(seed);
@@ -940,14 +1211,19 @@ TEST_CASE("a year of Tend: every follow-up arrives, in the recipient's hours, ne
     const auto counts = Oracle(scenario, simulation.deliveries).judge();
     std::printf(
         "year simulation seed %d: missing=%d outside_hours=%d duplicated=%d private_seen=%d during_break=%d "
-        "not_resumed=%d prep_after_event=%d (%zu messages, %d follow-ups expected, %zu stories of which %d "
+        "not_resumed=%d prep_after_event=%d buddy_saw_score_or_note=%d buddy_told_unshared=%d "
+        "buddies_same_day=%d buddy_unasked=%d (%zu messages, %d follow-ups expected, %zu stories of which %d "
         "across a DST change, %zu breaks, %d restarts (%zu after a while down), %d Done, %d Snooze, %d Hand "
-        "over)\n",
+        "over; %zu debriefs, %d debrief alerts and follow-ups expected; %zu pairs of buddies, %d buddy "
+        "prompts, %d buddy notes expected)\n",
         seed, counts.missing, counts.outside_hours, counts.duplicated, counts.private_seen,
-        counts.during_break, counts.not_resumed, counts.prep_after_event, simulation.deliveries.size(),
-        counts.expected_followups, scenario.stories.size(), across_dst(scenario), scenario.breaks.size(),
-        scenario.restarts, scenario.downtimes.size(), simulation.pressed["nudge.done"],
-        simulation.pressed["nudge.snooze"], simulation.pressed["nudge.hand_over_to"]);
+        counts.during_break, counts.not_resumed, counts.prep_after_event, counts.buddy_saw_score_or_note,
+        counts.buddy_told_unshared, counts.buddies_same_day, counts.buddy_unasked,
+        simulation.deliveries.size(), counts.expected_followups, scenario.stories.size(),
+        across_dst(scenario), scenario.breaks.size(), scenario.restarts, scenario.downtimes.size(),
+        simulation.pressed["nudge.done"], simulation.pressed["nudge.snooze"],
+        simulation.pressed["nudge.hand_over_to"], scenario.debriefs.size(), counts.expected_debrief_messages,
+        scenario.pairs.size(), counts.buddy_prompts, counts.expected_buddy_notes);
     for (const auto& example : counts.examples) std::printf("  %s\n", example.c_str());
     // TEND_SIM_TRACE=<person> lists everything delivered to them, to read a count's story.
     if (const char* who = std::getenv("TEND_SIM_TRACE"))
@@ -961,6 +1237,9 @@ TEST_CASE("a year of Tend: every follow-up arrives, in the recipient's hours, ne
     CHECK(across_dst(scenario) > 0);
     CHECK(simulation.pressed["nudge.snooze"] > 0);
     CHECK(simulation.pressed["nudge.hand_over_to"] > 0);
+    CHECK(simulation.pressed["buddy.accept"] == 2);
+    CHECK(counts.expected_debrief_messages > 10);
+    CHECK(counts.buddy_prompts > 40);
     failing += counts.total() > 0;
   }
   CHECK(failing == 0);
@@ -981,6 +1260,7 @@ TEST_CASE("the simulation's oracle counts what went wrong") {
   // to Sam, the gentle message Thu 8 at 10:00 to Bodhi.
   s.stories.push_back({"bodhi", "story-Q1Z", utc(1, 6, 10), utc(1, 6, 9), false});
   s.notes.push_back({"bodhi", "secretK1Z"});
+  s.note_tokens.push_back("secretK1Z");
   const tend::Message followup{"It's been a while since *Bodhi* shared their story: story-Q1Z", {}, {}};
   tend::Message gentle{"Hi Bodhi, about story-Q1Z: how are you doing?", {}, {}};
   gentle.buttons.push_back({"3", "checkin.score", "3"});
@@ -1044,6 +1324,47 @@ TEST_CASE("the simulation's oracle counts what went wrong") {
     burst[0].message.text = "A follow-up 1 day after Bodhi's story-Q1Z";
     burst.push_back({utc(1, 12, 8) + 1s, "sam", {"A follow-up 3 days after Bodhi's story-Q1Z", {}, {}}});
     CHECK(Oracle(s, burst).judge().duplicated == 1);
+  }
+  SECTION("a debrief that needs the supervisor brings an alert at once and a follow-up a day later") {
+    s.debriefs.push_back({"bodhi", utc(1, 6, 14), 2, "no", false, "noteD1Z"});
+    CHECK(Oracle(s, right).judge().missing == 2);
+    auto d = right;
+    d.push_back({utc(1, 6, 14), "sam", {"*Bodhi* debriefed after a session just now: it went 2/5", {}, {}}});
+    d.push_back({utc(1, 7, 14), "sam", {"A follow-up 1 day after *Bodhi*'s debrief", {}, {}}});
+    CHECK(Oracle(s, d).judge().total() == 0);
+  }
+  SECTION(
+      "a buddy who sees a score or a note, hears what was not shared or is asked within a day of the other") {
+    s.people["lucia"] = {"lucia", "Lucia", "Europe/London", {}, false};
+    s.volunteers.push_back("lucia");
+    s.supervisors["lucia"] = {{kStart, "sam"}};
+    // Bodhi shares calls for support with Lucia, not breaks; Lucia shares nothing.
+    s.pairs.push_back(
+        {"bodhi", "lucia", kStart, kStart, {{"bodhi", {false, true}}, {"lucia", {false, false}}}});
+    s.support_calls.push_back({"bodhi", utc(1, 8, 12)});
+    CHECK(Oracle(s, right).judge().missing == 1);
+    auto told = right;
+    told.push_back({utc(1, 8, 12), "lucia", {"*Bodhi* asked for support just now; Sam knows.", {}, {}}});
+    CHECK(Oracle(s, told).judge().total() == 0);
+    auto score = told;
+    score.push_back({utc(1, 8, 13), "lucia", {"*Bodhi* asked for support (score 2/5)", {}, {}}});
+    CHECK(Oracle(s, score).judge().buddy_saw_score_or_note == 1);
+    auto note = told;
+    note.push_back({utc(1, 9, 13), "lucia", {"Bodhi wrote: secretK1Z", {}, {}}});
+    CHECK(Oracle(s, note).judge().buddy_saw_score_or_note == 1);
+    auto unshared = told;
+    unshared.push_back({utc(1, 9, 13), "bodhi", {"*Lucia* asked for support just now", {}, {}}});
+    unshared.push_back({utc(1, 9, 14), "lucia", {"*Bodhi* is taking a break from Tend", {}, {}}});
+    CHECK(Oracle(s, unshared).judge().buddy_told_unshared == 2);
+    auto same_day = told;
+    same_day.push_back({utc(1, 12, 10), "bodhi", {"Hi Bodhi. How is your buddy *Lucia* doing?", {}, {}}});
+    same_day.push_back({utc(1, 12, 16), "lucia", {"Hi Lucia. How is your buddy *Bodhi* doing?", {}, {}}});
+    CHECK(Oracle(s, same_day).judge().buddies_same_day == 1);
+    same_day.back().at = utc(1, 19, 10);
+    same_day.push_back({utc(2, 20, 10), "bodhi", {"Hi Bodhi. How is your buddy *Lucia* doing?", {}, {}}});
+    const auto unasked = Oracle(s, same_day).judge();
+    CHECK(unasked.buddies_same_day == 0);
+    CHECK(unasked.buddy_unasked == 1);
   }
   SECTION("a preparation note after the event is counted") {
     s.stories.push_back({"bodhi", "story-Q2Z", utc(1, 10, 15), utc(1, 5, 10), true});

@@ -14,6 +14,10 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <deque>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include "base/backoff.hpp"
 
 #include "bot/metrics.hpp"
@@ -56,6 +60,12 @@ class SlackAdapter::Connection {
   virtual asio::awaitable<void> write(const std::string& frame) = 0;
   virtual asio::awaitable<void> close() = 0;
   virtual void abort() = 0;
+  // Whether bytes of a further frame have already arrived: a batch of envelopes is what has
+  // arrived, handled as soon as nothing more is waiting to be read.
+  virtual bool more_readable() = 0;
+  // While corked, what is written waits in the socket and leaves as one packet when uncorked: the
+  // acknowledgements of one batch go out together.
+  virtual void cork(bool on) = 0;
 
   bool drained() const { return in_flight == 0 && !writing && outgoing.empty(); }
 
@@ -122,6 +132,17 @@ class WsConnection final : public SlackAdapter::Connection {
     beast::error_code ec;
     beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
     beast::get_lowest_layer(ws_).socket().close(ec);
+  }
+
+  bool more_readable() override {
+    beast::error_code ec;
+    return beast::get_lowest_layer(ws_).socket().available(ec) > 0 && !ec;
+  }
+
+  void cork(bool on) override {
+    const int value = on ? 1 : 0;
+    ::setsockopt(beast::get_lowest_layer(ws_).socket().native_handle(), IPPROTO_TCP, TCP_CORK, &value,
+                 sizeof value);
   }
 
  private:
@@ -268,8 +289,10 @@ asio::awaitable<void> SlackAdapter::read_loop(std::shared_ptr<Connection> connec
       spdlog::warn("Slack: connection {} sent a frame Tend cannot read: {}", id, bad->what);
       if (!bad->envelope_id.empty()) send_frame(connection, encode_ack(bad->envelope_id));
     }
+    if (!connection->more_readable() || pending_.size() >= kMaxBatch) handle_soon();
   }
   connection->closing = true;
+  handle_soon();
 }
 
 void SlackAdapter::send_frame(const std::shared_ptr<Connection>& connection, std::string frame) {
@@ -281,6 +304,8 @@ void SlackAdapter::send_frame(const std::shared_ptr<Connection>& connection, std
 
 // Beast allows one write at a time: frames queue on the connection behind this single writer.
 asio::awaitable<void> SlackAdapter::write_queued(std::shared_ptr<Connection> connection) {
+  const bool corked = connection->outgoing.size() > 1;
+  if (corked) connection->cork(true);
   while (!connection->outgoing.empty() && !connection->closing) {
     const auto frame = std::move(connection->outgoing.front());
     connection->outgoing.pop_front();
@@ -291,6 +316,7 @@ asio::awaitable<void> SlackAdapter::write_queued(std::shared_ptr<Connection> con
       link_.feed(link::WriteError{connection->id, e.what()});
     }
   }
+  if (corked && !connection->closing) connection->cork(false);
   connection->writing = false;
   report_if_drained(connection);
 }
@@ -337,21 +363,16 @@ platform::Inbound router_part(const Envelope& envelope) {
 void SlackAdapter::receive(const std::shared_ptr<Connection>& connection, Envelope envelope) {
   ++connection->in_flight;
   pending_.push_back({connection, std::move(envelope), std::chrono::steady_clock::now()});
-  if (handling_) return;
+}
+
+void SlackAdapter::handle_soon() {
+  if (handling_ || pending_.empty()) return;
   handling_ = true;
   asio::co_spawn(executor_, handle_pending(), asio::detached);
 }
 
 asio::awaitable<void> SlackAdapter::handle_pending() {
   while (!pending_.empty()) {
-    // Let every envelope already on its way join this batch: keep yielding to the event loop
-    // while more arrive. One quiet turn is not enough: a socket read the reactor has just
-    // completed is only queued behind this coroutine.
-    for (int quiet_turns = 0; quiet_turns < 2 && pending_.size() < kMaxBatch;) {
-      const auto seen = pending_.size();
-      co_await asio::post(executor_, asio::use_awaitable);
-      quiet_turns = pending_.size() == seen ? quiet_turns + 1 : 0;
-    }
     spdlog::debug("Slack: {} envelope(s) handled together", pending_.size());
     auto batch = std::move(pending_);
     pending_.clear();
@@ -372,66 +393,87 @@ asio::awaitable<void> SlackAdapter::handle_pending() {
     std::size_t next_reply = 0;
     for (auto& [connection, envelope, at] : batch) {
       std::optional<Reply> reply;
-      if (routed(envelope) && replies) reply = (*replies)[next_reply++];
-      asio::co_spawn(executor_, respond(connection, std::move(envelope), std::move(reply), at),
-                     asio::detached);
+      if (routed(envelope) && replies) reply = std::move((*replies)[next_reply++]);
+      respond(connection, std::move(envelope), std::move(reply), at);
     }
   }
   handling_ = false;
 }
 
-asio::awaitable<void> SlackAdapter::respond(std::shared_ptr<Connection> connection, Envelope envelope,
-                                            std::optional<Reply> reply,
-                                            std::chrono::steady_clock::time_point received_at) {
+void SlackAdapter::respond(const std::shared_ptr<Connection>& connection, Envelope envelope,
+                           std::optional<Reply> reply, std::chrono::steady_clock::time_point received_at) {
+  // A routed envelope without a reply was not kept: no ack, so Slack delivers it again.
+  if (routed(envelope) && !reply) {
+    --connection->in_flight;
+    report_if_drained(connection);
+    return;
+  }
+  const auto* slash = std::get_if<SlashCommand>(&envelope.inbound);
+  if (slash && reply->form && !slash->trigger_id.empty()) {
+    // A modal must be opened before the ack, while the trigger_id is fresh.
+    asio::co_spawn(executor_,
+                   open_modal_then_ack(connection, std::move(envelope), std::move(*reply), received_at),
+                   asio::detached);
+    return;
+  }
+  acknowledge(connection, std::move(envelope), std::move(reply), received_at, /*modal_open=*/false);
+}
+
+asio::awaitable<void> SlackAdapter::open_modal_then_ack(std::shared_ptr<Connection> connection,
+                                                        Envelope envelope, Reply reply,
+                                                        std::chrono::steady_clock::time_point received_at) {
+  const auto& slash = std::get<SlashCommand>(envelope.inbound);
+  const json args{{"trigger_id", slash.trigger_id}, {"view", modal_view(*reply.form)}};
+  auto opened = co_await bot_api_.call("views.open", args, WebApi::Retry{1});
+  if (!opened.ok) spdlog::warn("Slack views.open failed ({}); answering with buttons", opened.error);
+  acknowledge(connection, std::move(envelope), std::move(reply), received_at, opened.ok);
+}
+
+void SlackAdapter::acknowledge(const std::shared_ptr<Connection>& connection, Envelope envelope,
+                               std::optional<Reply> reply, std::chrono::steady_clock::time_point received_at,
+                               bool modal_open) {
   std::optional<json> ack_payload;
   std::function<asio::awaitable<void>()> after_ack;
-  // A routed envelope without a reply was not kept: no ack, so Slack delivers it again.
-  if (!routed(envelope) || reply) {
-    if (auto* slash = std::get_if<SlashCommand>(&envelope.inbound)) {
-      bool modal_open = false;
-      if (reply->form && !slash->trigger_id.empty()) {
-        const json args{{"trigger_id", slash->trigger_id}, {"view", modal_view(*reply->form)}};
-        auto opened = co_await bot_api_.call("views.open", args, WebApi::Retry{1});
-        modal_open = opened.ok;
-        if (!opened.ok) spdlog::warn("Slack views.open failed ({}); answering with buttons", opened.error);
-      }
-      if (!modal_open) {
-        if (envelope.accepts_response_payload)
-          ack_payload = message_body(*reply, /*ephemeral=*/true);
-        else
-          after_ack = [this, slash = *slash, reply = *reply]() {
-            return answer(slash.command.origin.user_id, slash.response_url, reply);
-          };
-      }
-    } else if (auto* press = std::get_if<BlockAction>(&envelope.inbound)) {
-      after_ack = [this, press = *press, reply = *reply]() {
-        return answer(press.action.origin.user_id, press.response_url, reply);
-      };
-    } else if (auto* submission = std::get_if<ViewSubmission>(&envelope.inbound)) {
-      after_ack = [this, user = submission->action.origin.user_id, reply = *reply]() {
-        return answer(user, "", reply);
-      };
-    } else if (auto* home = std::get_if<HomeOpened>(&envelope.inbound)) {
-      after_ack = [this, origin = home->origin]() -> asio::awaitable<void> {
-        auto message = co_await dispatcher_->home(origin);
-        const json args{{"user_id", origin.user_id}, {"view", home_view(message)}};
-        auto published = co_await bot_api_.call("views.publish", args);
-        if (!published.ok) spdlog::warn("Slack views.publish failed ({})", published.error);
-      };
-    } else if (auto* ignored = std::get_if<Ignored>(&envelope.inbound)) {
-      spdlog::debug("Slack: acknowledged and ignored {}", ignored->what);
+  if (auto* slash = std::get_if<SlashCommand>(&envelope.inbound)) {
+    if (!modal_open) {
+      if (envelope.accepts_response_payload)
+        ack_payload = message_body(*reply, /*ephemeral=*/true);
+      else
+        after_ack = [this, slash = *slash, reply = *reply]() {
+          return answer(slash.command.origin.user_id, slash.response_url, reply);
+        };
     }
-    send_frame(connection, encode_ack(envelope.envelope_id, ack_payload));
-    metrics().ack_latency(platform(), std::chrono::steady_clock::now() - received_at);
+  } else if (auto* press = std::get_if<BlockAction>(&envelope.inbound)) {
+    after_ack = [this, press = *press, reply = *reply]() {
+      return answer(press.action.origin.user_id, press.response_url, reply);
+    };
+  } else if (auto* submission = std::get_if<ViewSubmission>(&envelope.inbound)) {
+    after_ack = [this, user = submission->action.origin.user_id, reply = *reply]() {
+      return answer(user, "", reply);
+    };
+  } else if (auto* home = std::get_if<HomeOpened>(&envelope.inbound)) {
+    after_ack = [this, origin = home->origin]() -> asio::awaitable<void> {
+      auto message = co_await dispatcher_->home(origin);
+      const json args{{"user_id", origin.user_id}, {"view", home_view(message)}};
+      auto published = co_await bot_api_.call("views.publish", args);
+      if (!published.ok) spdlog::warn("Slack views.publish failed ({})", published.error);
+    };
+  } else if (auto* ignored = std::get_if<Ignored>(&envelope.inbound)) {
+    spdlog::debug("Slack: acknowledged and ignored {}", ignored->what);
   }
+  send_frame(connection, encode_ack(envelope.envelope_id, ack_payload));
+  metrics().ack_latency(platform(), std::chrono::steady_clock::now() - received_at);
   --connection->in_flight;
   report_if_drained(connection);
-  if (after_ack) {
-    try {
-      co_await after_ack();
-    } catch (const std::exception& e) {
-      spdlog::warn("Slack: follow-up to an envelope of type {} failed: {}", envelope.type, e.what());
-    }
+  if (after_ack)
+    asio::co_spawn(executor_, follow_up(std::move(after_ack), std::move(envelope.type)), asio::detached);
+}
+
+asio::awaitable<void> SlackAdapter::follow_up(std::function<asio::awaitable<void>()> work, std::string type) {
+  try {
+    co_await work();
+  } catch (const std::exception& e) {
+    spdlog::warn("Slack: follow-up to an envelope of type {} failed: {}", type, e.what());
   }
 }
 

@@ -11,6 +11,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -73,12 +74,21 @@ class SlackAdapter final : public platform::Adapter, private link::SocketIo {
   // A retiring connection with nothing in flight and nothing to write tells the core so.
   void report_if_drained(const std::shared_ptr<Connection>& connection);
   // Envelopes that arrive together go to the router together: one transaction, one commit, and
-  // then each is acknowledged (group commit).
+  // then each is acknowledged (group commit). A batch is what has arrived when nothing more is
+  // waiting to be read (or kMaxBatch): an envelope that arrives alone is handled at once.
   void receive(const std::shared_ptr<Connection>& connection, Envelope envelope);
+  void handle_soon();
   boost::asio::awaitable<void> handle_pending();
-  boost::asio::awaitable<void> respond(std::shared_ptr<Connection> connection, Envelope envelope,
-                                       std::optional<Reply> reply,
-                                       std::chrono::steady_clock::time_point received_at);
+  void respond(const std::shared_ptr<Connection>& connection, Envelope envelope, std::optional<Reply> reply,
+               std::chrono::steady_clock::time_point received_at);
+  boost::asio::awaitable<void> open_modal_then_ack(std::shared_ptr<Connection> connection, Envelope envelope,
+                                                   Reply reply,
+                                                   std::chrono::steady_clock::time_point received_at);
+  void acknowledge(const std::shared_ptr<Connection>& connection, Envelope envelope,
+                   std::optional<Reply> reply, std::chrono::steady_clock::time_point received_at,
+                   bool modal_open);
+  boost::asio::awaitable<void> follow_up(std::function<boost::asio::awaitable<void>()> work,
+                                         std::string type);
   boost::asio::awaitable<void> answer(const std::string& user_id, const std::string& response_url,
                                       const Message& reply);
 

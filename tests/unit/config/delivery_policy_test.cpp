@@ -79,6 +79,38 @@ TEST_CASE("the one exception: a story's last follow-up goes although the break o
   CHECK(decide(f).verdict == Verdict::hold);
 }
 
+TEST_CASE("buddy messages are never held: nothing to a buddy on a break, no prompt about one") {
+  const auto now = at(6, 3, 10, 0);
+  const auto back = at(6, 17, 0, 0);
+  for (auto kind : {MessageKind::buddy_prompt, MessageKind::buddy_note}) {
+    INFO(to_string(kind));
+    auto to_someone_away = facts(kind, now);
+    to_someone_away.recipient_break_until = back;
+    auto d = decide(to_someone_away);
+    CHECK(d.verdict == Verdict::drop);
+    CHECK_THAT(d.reason, Contains("on a break"));
+    // Back by now: it goes, in their hours.
+    to_someone_away.recipient_break_until = now;
+    CHECK(decide(to_someone_away).verdict == Verdict::send);
+    auto at_night = facts(kind, at(6, 3, 21, 0));
+    CHECK(decide(at_night).verdict == Verdict::wait);
+  }
+  // A prompt about a buddy on a break is dropped, not held to be given back later (that would tell of
+  // a break the buddy was not told of); their note about their own break or call for support goes.
+  auto prompt = facts(MessageKind::buddy_prompt, now);
+  prompt.subject_break_until = back;
+  CHECK(decide(prompt).verdict == Verdict::drop);
+  auto note = facts(MessageKind::buddy_note, now);
+  note.subject_break_until = back;
+  CHECK(decide(note).verdict == Verdict::send);
+  // The recipient's own break matters to buddy messages only: a nudge to a supervisor is not held by it.
+  auto followup = facts(MessageKind::debrief_followup, now);
+  followup.recipient_break_until = back;
+  CHECK(decide(followup).verdict == Verdict::send);
+  followup.subject_break_until = back;
+  CHECK(decide(followup).verdict == Verdict::hold);
+}
+
 TEST_CASE("a preparation note or reminder that could only arrive after its event is dropped") {
   // The day-before reminder falls on Saturday 15:00; Monday 08:00 is after Sunday's event.
   auto reminder = facts(MessageKind::story_reminder, at(6, 6, 15, 0));
