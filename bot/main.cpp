@@ -45,9 +45,10 @@ int main(int argc, char** argv) {
   // service (or a container started without -it) has none: stop at once, saying what to set.
   if (*run && config.platform == "console" && !::isatty(STDIN_FILENO)) {
     spdlog::error(
-        "no chat platform to serve: set SLACK_APP_TOKEN and SLACK_BOT_TOKEN (Slack), or MATTERMOST_URL and "
-        "MATTERMOST_TOKEN with [http] listen (Mattermost); for the service, in /etc/tend/env. Discord is not "
-        "served yet. The console needs a terminal: `tend console` reads a pipe.");
+        "no chat platform to serve: set SLACK_APP_TOKEN and SLACK_BOT_TOKEN (Slack), MATTERMOST_URL and "
+        "MATTERMOST_TOKEN with [http] listen (Mattermost), or DISCORD_TOKEN and DISCORD_APPLICATION_ID "
+        "(Discord); for the service, in /etc/tend/env. The console needs a terminal: `tend console` reads a "
+        "pipe.");
     return 2;
   }
 

@@ -16,6 +16,7 @@ namespace {
 
 constexpr int kBatch = 200;
 const std::string kDeadLetterPrefix = "dead-letter:";
+const std::string kUnreachablePrefix = "unreachable:";
 
 // A message that failed for a while waits 5 s, 10 s, 20 s… up to an hour, jittered.
 std::chrono::seconds backoff(int attempts) {
@@ -63,23 +64,36 @@ void OutboxSender::stop() {
   timer_.cancel();
 }
 
-void OutboxSender::give_up(int64_t id, const platform::Recipient& to, const std::string& error,
+void OutboxSender::give_up(const storage::OutboxItem& item, const platform::SendResult& result,
                            bool is_alert) {
+  const auto& to = item.recipient;
   storage::Transaction tx(db_);
   storage::Outbox outbox(db_);
-  outbox.mark_dead(id, error);
-  spdlog::error("outbox message {} to a {} could not be delivered and was set aside: {}", id,
-                to.kind == platform::Recipient::Kind::person ? "person" : "channel", error);
-  // Tell the coordinators, once, unless the failed message was itself such an alert.
+  outbox.mark_dead(item.id, result.error);
+  spdlog::error("outbox message {} to a {} could not be delivered and was set aside: {}", item.id,
+                to.kind == storage::OutboxRecipient::Kind::person ? "person" : "channel", result.error);
+  // Tell the coordinators, unless the failed message was itself such an alert: once per message,
+  // or once per person when the platform will never let Tend message them.
   if (!is_alert) {
-    Message alert{"Tend could not deliver a message (outbox #" + std::to_string(id) +
-                      ") after several tries: " + error +
-                      ". Please check that the recipient still exists and that Tend can message them.",
-                  {},
-                  {}};
+    std::optional<storage::Person> person;
+    if (to.person_id) person = storage::People(db_).by_id(*to.person_id);
+    Message alert;
+    std::string key;
+    if (result.recipient_unreachable) {
+      const auto name = person ? person->display_name : to.id;
+      alert.text = "Tend cannot send direct messages to *" + name + "*: " + result.error +
+                   ". Their messages are set aside, not retried. Please ask them to allow direct messages "
+                   "from this server's members, or reach them another way.";
+      key = kUnreachablePrefix + to.id;
+    } else {
+      alert.text = "Tend could not deliver a message (outbox #" + std::to_string(item.id) +
+                   ") after several tries: " + result.error +
+                   ". Please check that the recipient still exists and that Tend can message them.";
+      key = kDeadLetterPrefix + std::to_string(item.id);
+    }
     for (const auto& admin : storage::People(db_).of_kind(storage::Kind::admin))
       outbox.enqueue({storage::OutboxRecipient::Kind::person, admin.platform_user_id, admin.id}, alert,
-                     clock_.now(), kDeadLetterPrefix + std::to_string(id) + ":" + std::to_string(admin.id));
+                     clock_.now(), key + ":" + std::to_string(admin.id));
   }
   tx.commit();
   metrics().outbox_dead(platform_);
@@ -121,7 +135,8 @@ boost::asio::awaitable<std::optional<std::chrono::steady_clock::time_point>> Out
       }
       auto result = co_await adapter_.send(recipient, rewritten ? *rewritten : item.message);
       channel_free_at_[key] = clock_.precise_now() + options_.pace;
-      const bool is_alert = item.idempotency_key.starts_with(kDeadLetterPrefix);
+      const bool is_alert = item.idempotency_key.starts_with(kDeadLetterPrefix) ||
+                            item.idempotency_key.starts_with(kUnreachablePrefix);
       switch (result.status) {
         case platform::SendResult::Status::sent: {
           storage::Transaction tx(db_);
@@ -142,7 +157,7 @@ boost::asio::awaitable<std::optional<std::chrono::steady_clock::time_point>> Out
         }
         case platform::SendResult::Status::temporary_failure:
           if (item.attempts + 1 >= options_.max_attempts) {
-            give_up(item.id, recipient, result.error, is_alert);
+            give_up(item, result, is_alert);
           } else {
             storage::Transaction tx(db_);
             storage::Outbox(db_).retry_later(item.id, clock_.now() + backoff(item.attempts), result.error);
@@ -150,7 +165,7 @@ boost::asio::awaitable<std::optional<std::chrono::steady_clock::time_point>> Out
           }
           break;
         case platform::SendResult::Status::permanent_failure:
-          give_up(item.id, recipient, result.error, is_alert);
+          give_up(item, result, is_alert);
           break;
       }
     }

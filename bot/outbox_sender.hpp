@@ -57,7 +57,7 @@ class OutboxSender {
   int64_t delivered() const { return delivered_; }
 
  private:
-  void give_up(int64_t id, const platform::Recipient& to, const std::string& error, bool is_alert);
+  void give_up(const storage::OutboxItem& item, const platform::SendResult& result, bool is_alert);
 
   boost::asio::steady_timer timer_;
   storage::Database& db_;

@@ -53,6 +53,11 @@ storage::Person Router::person_for(const platform::Origin& origin,
     person = people.create(options_.platform, origin.user_id, name, clock_.now());
     if (profile && !profile->zone.empty()) people.set_profile(person->id, "", profile->zone);
     person = people.by_id(person->id);
+  } else if (person->display_name == person->platform_user_id && !origin.user_name.empty() &&
+             origin.user_name != origin.user_id) {
+    // Named by an id when someone mentioned them before they spoke (a Discord user option).
+    people.set_profile(person->id, origin.user_name, "");
+    person->display_name = origin.user_name;
   }
   const bool listed_admin =
       std::find(options_.admins.begin(), options_.admins.end(), origin.user_id) != options_.admins.end();
@@ -98,6 +103,8 @@ Reply Router::run(const platform::Origin& origin, const std::optional<platform::
       effects.outcome = Outcome::refused;
       return Reply{e.what(), {}, {}};
     }
+    if (options_.tell_default_zone)
+      if (auto note = commands::default_zone_note(ctx)) reply.text += "\n\n" + *note;
     inbound.record(origin.delivery_ids, reply, ctx.now());
     savepoint.release();
     effects.queued_messages = effects.queued_messages || ctx.queued_messages();

@@ -21,6 +21,9 @@ struct RouterOptions {
   // The platform's user ids are the names people type (the console): a plain @name that Tend has
   // not met names a user all the same, and is created like a platform-escaped mention.
   bool mentions_name_the_id = false;
+  // Say once, in someone's first reply, that Tend uses timezone.default for them until they set
+  // their zone (chat platforms; the console's people share its clock's zone).
+  bool tell_default_zone = false;
 };
 
 class Router final : public platform::Dispatcher {

@@ -14,6 +14,7 @@
 #include "bot/http/server.hpp"
 #include "bot/outbox_sender.hpp"
 #include "bot/platform/console/console_adapter.hpp"
+#include "bot/platform/discord/discord_adapter.hpp"
 #include "bot/platform/mattermost/mattermost_adapter.hpp"
 #include "bot/platform/slack/slack_adapter.hpp"
 #include "bot/router.hpp"
@@ -48,7 +49,7 @@ struct Parts {
         console_clock(console ? stored_clock_offset(db) : std::chrono::seconds{0}),
         clock(console ? static_cast<const Clock&>(console_clock) : system_clock),
         router(db, clock, registry,
-               {console ? "console" : config.platform, config.admins, config.settings, console}),
+               {console ? "console" : config.platform, config.admins, config.settings, console, !console}),
         scheduler(io.get_executor(), db, clock, registry, config.settings) {
     commands::add_all(registry);  // the router and the scheduler only keep a reference to it
   }
@@ -127,6 +128,30 @@ mattermost::MattermostOptions mattermost_options(Parts& t) {
   return options;
 }
 
+constexpr const char* kDiscordCommandsKey = "discord.commands_hash";
+
+// Discord: the registry's families become its slash commands, registered when they changed.
+std::unique_ptr<platform::Adapter> discord_adapter(Parts& t) {
+  discord::DiscordOptions options;
+  options.token = t.config.secrets.discord_token;
+  options.application_id = t.config.discord.application_id;
+  options.api_url = t.config.discord.api_url;
+  options.gateway_url = t.config.discord.gateway_url;
+  options.help_command = t.registry.slash("tend") + " help";
+  for (const auto& family : t.registry.families()) {
+    discord::CommandSpec spec{t.registry.slash(family.name).substr(1), family.summary, {}};
+    for (const auto& sub : family.subcommands) spec.subcommands.push_back({sub.path, sub.usage, sub.summary});
+    options.commands.push_back(std::move(spec));
+  }
+  options.registered_hash = [&t] { return storage::Meta(t.db).get(kDiscordCommandsKey); };
+  options.remember_hash = [&t](const std::string& hash) {
+    storage::Transaction tx(t.db);
+    storage::Meta(t.db).set(kDiscordCommandsKey, hash);
+    tx.commit();
+  };
+  return std::make_unique<discord::DiscordAdapter>(t.io.get_executor(), std::move(options));
+}
+
 void make_adapter(Parts& t, std::istream& in, std::ostream& out) {
   if (t.console) {
     platform::ConsoleAdapter::Options options;
@@ -144,6 +169,8 @@ void make_adapter(Parts& t, std::istream& in, std::ostream& out) {
         std::make_unique<mattermost::MattermostAdapter>(t.io.get_executor(), mattermost_options(t));
     t.mattermost = adapter.get();
     t.adapter = std::move(adapter);
+  } else if (t.config.platform == "discord") {
+    t.adapter = discord_adapter(t);
   } else {
     t.adapter = std::make_unique<slack::SlackAdapter>(
         t.io.get_executor(), slack::SlackOptions{t.config.secrets.slack_app_token,

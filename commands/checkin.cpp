@@ -7,6 +7,7 @@
 #include "commands/nudges.hpp"
 #include "commands/text.hpp"
 #include "config/delivery_policy.hpp"
+#include "config/delivery_window.hpp"
 #include "config/parse.hpp"
 #include "storage/checkins.hpp"
 #include "storage/stories.hpp"
@@ -264,6 +265,19 @@ JobOutcome overdue(Services& s, const storage::Job& job) {
 }
 
 }  // namespace
+
+void keep_prompt_local(Services& s, const storage::Person& person, const date::time_zone* old_zone) {
+  storage::Jobs jobs(s.db);
+  const auto job = jobs.by_key("prompt:" + std::to_string(person.id));
+  if (!job || job->held) return;
+  const auto time = s.settings_for(person).time_of_day("checkin.time");
+  const auto* zone = s.zone_of(person);
+  const auto day = date::floor<date::days>(old_zone->to_local(job->due_at));
+  auto due = config::local_to_instant(date::local_seconds{day} + time, zone);
+  if (due <= s.now()) due = config::next_local_time(s.now(), zone, time);
+  jobs.move(job->id, due);
+  s.jobs_changed();
+}
 
 void start_routines(Services& s, const storage::Person& person) {
   if (person.kind != storage::Kind::volunteer) return;

@@ -28,6 +28,12 @@ void start_boundary_reminders(Services& services, const storage::Person& volunte
 void send_boundaries_now(Services& services, const storage::Person& person, const storage::Role& role);
 // The next check-in prompt for a volunteer after `after`, at checkin.time in their zone.
 Instant next_prompt_after(Services& services, const storage::Person& person, Instant after);
+// Someone's zone changed from `old_zone`: their next check-in prompt keeps its day and comes at
+// checkin.time in the new zone.
+void keep_prompt_local(Services& services, const storage::Person& person, const date::time_zone* old_zone);
+// Said once, in the first reply to someone whose zone Tend does not know: which zone it uses for
+// them and how to set theirs. Records that it was said.
+std::optional<std::string> default_zone_note(Context& ctx);
 // A break has ended: what was held about the volunteer goes out, one message per recipient, and
 // their routines start again from now.
 void give_back_held(Services& services, const storage::Person& volunteer);

@@ -45,7 +45,10 @@ Reply me(Context& ctx, std::string_view) {
   std::string text = "*" + p.display_name + "* — " + std::string(to_string(p.kind)) + "\n";
   text += "• Supervisor: " + person_line(ctx, p.supervisor_id) + "\n";
   text +=
-      "• Time zone: " + std::string(zone->name()) + (p.zone.empty() ? " (the workspace default)" : "") + "\n";
+      "• Time zone: " + std::string(zone->name()) +
+      (p.zone.empty() ? " (the workspace default; set yours with `" + ctx.slash("tend") + " timezone <zone>`)"
+                      : "") +
+      "\n";
   if (p.on_break(ctx.now()))
     text += "• On a break until " + config::format_local(*p.on_break_until, zone) + "\n";
   text += "• Last check-in: " + last_checkin(ctx, p).value_or("none yet") + "\n";
@@ -104,6 +107,56 @@ std::optional<storage::Person> scope_person(Context& ctx, std::string_view& args
   if (!parse_mention(first)) return std::nullopt;
   args = rest;
   return ctx.resolve_person(first);
+}
+
+// "it is 14:05 there now"
+std::string local_now(Context& ctx, const date::time_zone* zone) {
+  const auto shown = config::format_local(ctx.now(), zone);
+  return "it is " + shown.substr(shown.rfind(' ') + 1) + " there now";
+}
+
+// Sets `person`'s own zone from what was typed; the reply's first words say whose it is.
+Reply choose_zone(Context& ctx, storage::Person person, std::string_view typed, const std::string& whose) {
+  const date::time_zone* zone = nullptr;
+  try {
+    zone = config::parse_zone(typed);
+  } catch (const config::ParseError& e) {
+    throw UserError(e.what());
+  }
+  const auto* old_zone = ctx.zone_of(person);
+  const auto old = person.zone.empty() ? std::string(old_zone->name()) + " (the default)" : person.zone;
+  storage::People(ctx.db).choose_zone(person.id, zone->name());
+  if (person.id != ctx.caller.id) ctx.audit("person.zone", person.id, person.display_name, old, zone->name());
+  person.zone = zone->name();
+  keep_prompt_local(ctx, person, old_zone);
+  return Reply{whose + " time zone is now *" + std::string(zone->name()) + "* (" + local_now(ctx, zone) +
+                   "; was " + old + "). Reminders wait for working hours there, and times are shown in it.",
+               {},
+               {}};
+}
+
+Reply timezone(Context& ctx, std::string_view args) {
+  const auto typed = trim(args);
+  if (typed.empty()) {
+    const auto* zone = ctx.zone_of(ctx.caller);
+    return Reply{"Your time zone is *" + std::string(zone->name()) + "* (" + local_now(ctx, zone) + ")" +
+                     (ctx.caller.zone.empty() ? ", the workspace default: Tend doesn't know yours" : "") +
+                     ". To change it: `" + ctx.slash("tend") +
+                     " timezone <zone>` with the IANA name of where you are, like Europe/Paris or "
+                     "America/New_York.",
+                 {},
+                 {}};
+  }
+  return choose_zone(ctx, ctx.caller, typed, "Your");
+}
+
+Reply admin_timezone(Context& ctx, std::string_view args) {
+  auto [who, zone] = split_word(args);
+  if (who.empty() || trim(zone).empty())
+    throw UserError("Usage: `" + ctx.slash("tend") + " admin timezone @name <zone>`, like `" +
+                    ctx.slash("tend") + " admin timezone @bo America/New_York`.");
+  auto person = ctx.resolve_person(who);
+  return choose_zone(ctx, person, trim(zone), person.display_name + "'s");
 }
 
 Reply admin_set(Context& ctx, std::string_view args) {
@@ -268,11 +321,14 @@ void add_tend(Registry& registry) {
           {"", "", "this help", anyone, help},
           {"help", "", "this help", anyone, help},
           {"me", "", "what Tend knows about you", anyone, me},
+          {"timezone", "[zone]", "see or set your time zone, an IANA name like Europe/Paris", anyone,
+           timezone},
           {"mydata", "", "everything Tend holds about you, sent to you as JSON", anyone, tend_mydata},
           {"forget", "", "delete everything Tend holds about you (asks first)", anyone, tend_forget},
           {"admin", "", "the admin commands", admins, admin_help},
           {"admin person", "@name volunteer|staff|admin", "set what someone is", admins, admin_person},
           {"admin supervisor", "@volunteer @staff", "set a volunteer's supervisor", admins, admin_supervisor},
+          {"admin timezone", "@name <zone>", "set someone's time zone", admins, admin_timezone},
           {"admin buddy", "@volunteer @volunteer", "suggest two volunteers as buddies (both must say yes)",
            admins, tend_admin_buddy},
           {"admin set", "[@person] <key> <value>", "change a setting, for everyone or one person", admins,
@@ -286,6 +342,18 @@ void add_tend(Registry& registry) {
           {"admin role assign", "@volunteer <role>", "give someone a role; they are sent its boundaries",
            admins, admin_role_assign},
       }});
+}
+
+std::optional<std::string> default_zone_note(Context& ctx) {
+  // Read again: the command may have just set a zone, or deleted the person.
+  const auto person = storage::People(ctx.db).by_id(ctx.caller.id);
+  if (!person || !person->zone.empty() || person->default_zone_told) return std::nullopt;
+  storage::People(ctx.db).mark_default_zone_told(person->id);
+  return "_Tend doesn't know your time zone, so it uses " +
+         std::string(ctx.settings_for(*person).zone("timezone.default")->name()) +
+         " (the workspace's) for your reminders and the times it shows you. If you are elsewhere, tell it: "
+         "`" +
+         ctx.slash("tend") + " timezone America/New_York` (or wherever you are)._";
 }
 
 Reply home(Context& ctx) {

@@ -267,6 +267,45 @@ void read_file(const std::filesystem::path& path, FileConfig& config) {
   }
 }
 
+void read_discord_env(const GetEnv& env, FileConfig& config) {
+  if (auto token = env("DISCORD_TOKEN")) config.secrets.discord_token = *token;
+  if (auto id = env("DISCORD_APPLICATION_ID")) config.discord.application_id = *id;
+  if (auto url = env("TEND_DISCORD_API_URL")) config.discord.api_url = *url;
+  if (auto url = env("TEND_DISCORD_GATEWAY_URL")) config.discord.gateway_url = *url;
+}
+
+// Names the variable, never prints the token.
+void check_discord(FileConfig& config) {
+  if (config.secrets.discord_token.empty())
+    throw ConfigError(
+        "DISCORD_TOKEN",
+        "platform = \"discord\" needs DISCORD_TOKEN (the bot's token, developer portal → Bot) in "
+        "the environment");
+  if (config.secrets.discord_token.find_first_of(" \t\r\n") != std::string::npos ||
+      config.secrets.discord_token.rfind("Bot ", 0) == 0)
+    throw ConfigError(
+        "DISCORD_TOKEN",
+        "DISCORD_TOKEN does not look like a bot token: give the token alone, without \"Bot \" or "
+        "spaces");
+  const auto& id = config.discord.application_id;
+  if (id.empty() || id.size() > 20 || id.find_first_not_of("0123456789") != std::string::npos)
+    throw ConfigError("DISCORD_APPLICATION_ID",
+                      "DISCORD_APPLICATION_ID " + std::string(id.empty() ? "is not set" : "is not a number") +
+                          "; Discord needs it too: the Application ID on the developer portal's General "
+                          "Information page, digits only");
+  for (const auto* url : {&config.discord.api_url, &config.discord.gateway_url}) {
+    const auto name = url == &config.discord.api_url ? "TEND_DISCORD_API_URL" : "TEND_DISCORD_GATEWAY_URL";
+    if (url->empty() && url == &config.discord.gateway_url) continue;
+    if (url->rfind("https://", 0) != 0 && url->rfind("http://", 0) != 0 && url->rfind("wss://", 0) != 0 &&
+        url->rfind("ws://", 0) != 0)
+      throw ConfigError(
+          name, std::string(name) + ": \"" + *url +
+                    "\" is not valid; expected a URL starting with https://, http://, wss:// or ws://");
+  }
+  while (!config.discord.api_url.empty() && config.discord.api_url.back() == '/')
+    config.discord.api_url.pop_back();
+}
+
 }  // namespace
 
 std::optional<std::string> process_env(const char* name) {
@@ -300,6 +339,7 @@ FileConfig load_config(std::optional<std::filesystem::path> explicit_path, const
   for (const auto& family : kCommandFamilies)
     if (auto token = env(command_token_variable(family).c_str()))
       config.secrets.mattermost_command_tokens[family] = *token;
+  read_discord_env(env, config);
 
   if (!kLogLevels.contains(config.log_level))
     throw ConfigError("log_level", "log_level: \"" + config.log_level +
@@ -323,15 +363,23 @@ FileConfig load_config(std::optional<std::filesystem::path> explicit_path, const
                       "with xoxb- (OAuth & Permissions → Bot User OAuth Token)");
   const bool has_tokens = !config.secrets.slack_app_token.empty() && !config.secrets.slack_bot_token.empty();
   const bool has_mattermost = !config.secrets.mattermost_token.empty();
+  const bool has_discord = !config.secrets.discord_token.empty();
   if (config.platform == "auto") {
-    if (has_tokens && has_mattermost)
-      throw ConfigError("platform",
-                        "both Slack's tokens and MATTERMOST_TOKEN are set; choose one with platform = "
-                        "\"slack\" or platform = \"mattermost\"");
-    config.platform = has_tokens ? "slack" : has_mattermost ? "mattermost" : "console";
+    if (int(has_tokens) + int(has_mattermost) + int(has_discord) > 1)
+      throw ConfigError(
+          "platform",
+          "the credentials of more than one platform are set (Slack's tokens, MATTERMOST_TOKEN, "
+          "DISCORD_TOKEN); choose one with platform = \"slack\", platform = \"mattermost\" or "
+          "platform = \"discord\" in the config file, or unset the others");
+    config.platform = has_tokens       ? "slack"
+                      : has_mattermost ? "mattermost"
+                      : has_discord    ? "discord"
+                                       : "console";
   }
   if (config.platform == "mattermost") {
     check_mattermost(config);
+  } else if (config.platform == "discord") {
+    check_discord(config);
   } else if (config.platform == "slack") {
     if (config.secrets.slack_app_token.empty())
       throw ConfigError("SLACK_APP_TOKEN",
@@ -340,9 +388,10 @@ FileConfig load_config(std::optional<std::filesystem::path> explicit_path, const
       throw ConfigError("SLACK_BOT_TOKEN",
                         "platform = \"slack\" needs SLACK_BOT_TOKEN (xoxb-…) in the environment");
   } else if (config.platform != "console") {
-    throw ConfigError("platform", "platform: \"" + config.platform +
-                                      "\" is not valid; expected \"console\", \"slack\", \"mattermost\" or "
-                                      "\"auto\"");
+    throw ConfigError("platform",
+                      "platform: \"" + config.platform +
+                          "\" is not valid; expected \"console\", \"slack\", \"mattermost\", \"discord\" or "
+                          "\"auto\"");
   }
   return config;
 }

@@ -25,6 +25,7 @@ struct Secrets {
   // Each Mattermost slash command's token, by command family ("checkin"): MATTERMOST_CHECKIN_TOKEN…
   // or [mattermost.command_tokens].
   std::map<std::string, std::string, std::less<>> mattermost_command_tokens;
+  std::string discord_token;  // DISCORD_TOKEN, the bot's token
 };
 
 // [mattermost]: the server (MATTERMOST_URL overrides `url`) and where it reaches Tend's listener.
@@ -33,6 +34,13 @@ struct MattermostConfig {
   // The base of the URL buttons send their presses to (<callback_url>/mattermost/action); empty:
   // http://<http.listen>.
   std::string callback_url;
+};
+
+// Discord: which application, and where its API and gateway are (the emulator's, in tests).
+struct DiscordConfig {
+  std::string application_id;                           // DISCORD_APPLICATION_ID
+  std::string api_url = "https://discord.com/api/v10";  // TEND_DISCORD_API_URL
+  std::string gateway_url;                              // TEND_DISCORD_GATEWAY_URL; empty: Discord's
 };
 
 // [http]: the listener for /healthz, /metrics and the platforms' HTTP routes; off when no
@@ -46,7 +54,7 @@ struct HttpConfig {
 };
 
 struct FileConfig {
-  std::string platform = "console";  // resolved: "console", "slack" or "mattermost"
+  std::string platform = "console";  // resolved: "console", "slack", "mattermost" or "discord"
   std::filesystem::path database = "data/tend.db";
   std::vector<std::string> admins;
   std::string synchronous = "normal";  // "normal" | "full"
@@ -54,6 +62,7 @@ struct FileConfig {
   std::string slack_api_url = "https://slack.com/api/";
   HttpConfig http;
   MattermostConfig mattermost;
+  DiscordConfig discord;
   std::map<std::string, std::string, std::less<>> settings;       // normalised registry values
   std::map<std::string, std::string, std::less<>> command_names;  // canonical -> as typed
   Secrets secrets;

@@ -198,14 +198,93 @@ std::string format_working_days(WorkingDays days) {
   return out;
 }
 
+namespace {
+
+// What people type instead of a zone name, and the zones they most likely mean. An abbreviation
+// names no place: EST is UTC-5 all year (never New York's summer time), CST is Chicago or Shanghai.
+struct Abbreviation {
+  std::string_view name;
+  std::string_view zones;
+};
+constexpr Abbreviation kAbbreviations[] = {
+    {"est", "America/New_York, America/Toronto"},
+    {"edt", "America/New_York, America/Toronto"},
+    {"et", "America/New_York, America/Toronto"},
+    {"cst", "America/Chicago, America/Mexico_City or Asia/Shanghai"},
+    {"cdt", "America/Chicago, America/Winnipeg"},
+    {"ct", "America/Chicago, America/Winnipeg"},
+    {"mst", "America/Denver, America/Edmonton or America/Phoenix (no summer time)"},
+    {"mdt", "America/Denver, America/Edmonton"},
+    {"mt", "America/Denver, America/Edmonton"},
+    {"pst", "America/Los_Angeles, America/Vancouver"},
+    {"pdt", "America/Los_Angeles, America/Vancouver"},
+    {"pt", "America/Los_Angeles, America/Vancouver"},
+    {"akst", "America/Anchorage"},
+    {"hst", "Pacific/Honolulu"},
+    {"ast", "America/Halifax or America/Puerto_Rico"},
+    {"nst", "America/St_Johns"},
+    {"gmt", "Europe/London (with British summer time) or UTC"},
+    {"bst", "Europe/London"},
+    {"uk", "Europe/London"},
+    {"ist", "Europe/Dublin or Asia/Kolkata"},
+    {"wet", "Europe/Lisbon"},
+    {"cet", "Europe/Paris, Europe/Berlin, Europe/Amsterdam"},
+    {"cest", "Europe/Paris, Europe/Berlin, Europe/Amsterdam"},
+    {"eet", "Europe/Athens, Europe/Helsinki, Europe/Kyiv"},
+    {"msk", "Europe/Moscow"},
+    {"sast", "Africa/Johannesburg"},
+    {"wat", "Africa/Lagos"},
+    {"eat", "Africa/Nairobi"},
+    {"jst", "Asia/Tokyo"},
+    {"kst", "Asia/Seoul"},
+    {"hkt", "Asia/Hong_Kong"},
+    {"sgt", "Asia/Singapore"},
+    {"aest", "Australia/Sydney, Australia/Melbourne or Australia/Brisbane"},
+    {"aedt", "Australia/Sydney, Australia/Melbourne"},
+    {"acst", "Australia/Adelaide or Australia/Darwin"},
+    {"awst", "Australia/Perth"},
+    {"nzst", "Pacific/Auckland"},
+    {"nzdt", "Pacific/Auckland"},
+    {"brt", "America/Sao_Paulo"},
+};
+constexpr std::string_view kExampleZones =
+    "Europe/London, Europe/Paris, America/New_York, America/Chicago, America/Denver, America/Los_Angeles, "
+    "Asia/Kolkata, Australia/Sydney";
+
+// The tz database's own spelling of `name`, matched without regard to case, or empty.
+std::string canonical_zone_name(const std::string& name) {
+  const auto wanted = lower(name);
+  for (const auto& zone : date::get_tzdb().zones)
+    if (lower(zone.name()) == wanted) return std::string(zone.name());
+  return {};
+}
+
+}  // namespace
+
 const date::time_zone* parse_zone(std::string_view text) {
-  const auto t = std::string(trim(text));
-  try {
-    if (t.empty()) throw std::runtime_error("empty");
-    return date::locate_zone(t);
-  } catch (const std::exception&) {
-    throw ParseError("expected an IANA time zone like Europe/London");
-  }
+  const auto typed = std::string(trim(text));
+  const auto refuse = [&](const std::string& why) -> ParseError {
+    return ParseError("\"" + typed + "\" " + why + ". Use the name of a place, an IANA time zone like " +
+                      std::string(kExampleZones) +
+                      " (the full list: en.wikipedia.org/wiki/List_of_tz_database_time_zones)");
+  };
+  if (typed.empty()) throw refuse("is empty");
+  const auto name = canonical_zone_name(typed);
+  const auto lowered = lower(typed);
+  for (const auto& abbreviation : kAbbreviations)
+    if (lowered == abbreviation.name)
+      throw ParseError(
+          "\"" + typed +
+          "\" is an abbreviation, and it names no place (summer time differs from place to place). "
+          "Did you mean " +
+          std::string(abbreviation.zones) + "? Give the IANA name of the place, like " +
+          std::string(abbreviation.zones.substr(0, abbreviation.zones.find_first_of(", "))) + ".");
+  // Names without an area are abbreviations or old aliases ("EST5EDT", "Japan"), except UTC.
+  if (!name.empty() && (name.find('/') != std::string::npos || name == "UTC")) return date::locate_zone(name);
+  if (!name.empty()) throw refuse("is an abbreviation or an old alias, not the name of a place");
+  if (typed.find_first_of("+-") != std::string::npos && typed.find('/') == std::string::npos)
+    throw refuse("is an offset from UTC, which changes with summer time where people live");
+  throw refuse("is not a time zone Tend knows");
 }
 
 Instant local_to_instant(date::local_seconds local, const date::time_zone* zone) {

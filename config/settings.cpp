@@ -166,7 +166,9 @@ std::string normalize_setting(std::string_view key, std::string_view value) {
   }
   try {
     return canonical(*spec, value);
-  } catch (const ParseError&) {
+  } catch (const ParseError& e) {
+    // A zone's refusal names the zones that were probably meant.
+    if (spec->type == T::zone) throw SettingError(std::string(key) + ": " + e.what());
     throw SettingError(std::string(key) + ": \"" + std::string(value) + "\" is not valid; expected " +
                        std::string(spec->expected));
   }
@@ -200,7 +202,8 @@ WorkingDays Settings::working_days(std::string_view key) const {
   return parse_working_days(raw(key));
 }
 const date::time_zone* Settings::zone(std::string_view key) const {
-  return parse_zone(raw(key));
+  // Checked when it was set; a name an older version accepted (an abbreviation) still reads.
+  return date::locate_zone(raw(key));
 }
 int Settings::integer(std::string_view key) const {
   return std::stoi(raw(key));

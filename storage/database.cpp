@@ -136,6 +136,13 @@ void Database::backup_to(const std::filesystem::path& target) {
 }
 
 Transaction::Transaction(Database& db) : db_(db) {
+  // A cached statement stepped to a row and not yet reset holds a read transaction open; BEGIN
+  // IMMEDIATE on such a connection fails at once with SQLITE_BUSY when another process is writing,
+  // instead of waiting for it (SQLite calls no busy handler for a reader that would write).
+  auto* handle = db_.sql().getHandle();
+  for (auto* statement = sqlite3_next_stmt(handle, nullptr); statement;
+       statement = sqlite3_next_stmt(handle, statement))
+    if (sqlite3_stmt_busy(statement)) sqlite3_reset(statement);
   db_.statement("BEGIN IMMEDIATE").exec();
 }
 

@@ -278,6 +278,13 @@ DROP TABLE inbound;
 ALTER TABLE inbound_replies RENAME TO inbound;
 CREATE INDEX inbound_at ON inbound(at);
 )sql"},
+    {8, "a person's own time zone, and whether they were told Tend uses the default", R"sql(
+-- zone_chosen: the zone was set with /tend timezone (by the person or an admin); a platform's
+-- profile never replaces it. default_zone_told: Tend has said once that it uses timezone.default
+-- for someone without a zone.
+ALTER TABLE people ADD COLUMN zone_chosen INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE people ADD COLUMN default_zone_told INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 }  // namespace

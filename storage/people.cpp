@@ -19,6 +19,8 @@ Person read(SQLite::Statement& s) {
   if (!s.getColumn(8).isNull()) p.on_break_until = from_unix_seconds(s.getColumn(8).getInt64());
   p.break_note = s.getColumn(9).getString();
   p.created_at = from_unix_seconds(s.getColumn(10).getInt64());
+  p.zone_chosen = s.getColumn(11).getInt() != 0;
+  p.default_zone_told = s.getColumn(12).getInt() != 0;
   return p;
 }
 
@@ -37,7 +39,8 @@ std::vector<Person> all(SQLite::Statement& s) {
 std::string select(std::string_view where) {
   return std::string(
              "SELECT id, platform, platform_user_id, display_name, coalesce(zone, ''), kind, supervisor_id, "
-             "role_id, on_break_until, coalesce(break_note, ''), created_at FROM people WHERE ")
+             "role_id, on_break_until, coalesce(break_note, ''), created_at, zone_chosen, default_zone_told "
+             "FROM people WHERE ")
       .append(where);
 }
 
@@ -155,12 +158,26 @@ void People::set_supervisor(int64_t id, std::optional<int64_t> supervisor_id) {
 void People::set_profile(int64_t id, std::string_view display_name, std::string_view zone) {
   db_.cache<PeopleCache>().clear();
   auto& s = db_.statement(
-      "UPDATE people SET display_name = coalesce(nullif(?, ''), display_name), zone = coalesce(nullif(?, "
-      "''), "
-      "zone) WHERE id = ?");
+      "UPDATE people SET display_name = coalesce(nullif(?, ''), display_name), "
+      "zone = CASE WHEN zone_chosen THEN zone ELSE coalesce(nullif(?, ''), zone) END WHERE id = ?");
   s.bind(1, std::string(display_name));
   s.bind(2, std::string(zone));
   s.bind(3, id);
+  s.exec();
+}
+
+void People::choose_zone(int64_t id, std::string_view zone) {
+  db_.cache<PeopleCache>().clear();
+  auto& s = db_.statement("UPDATE people SET zone = ?, zone_chosen = 1 WHERE id = ?");
+  s.bind(1, std::string(zone));
+  s.bind(2, id);
+  s.exec();
+}
+
+void People::mark_default_zone_told(int64_t id) {
+  db_.cache<PeopleCache>().clear();
+  auto& s = db_.statement("UPDATE people SET default_zone_told = 1 WHERE id = ?");
+  s.bind(1, id);
   s.exec();
 }
 

@@ -18,7 +18,9 @@ struct Person {
   std::string platform;
   std::string platform_user_id;
   std::string display_name;
-  std::string zone;  // IANA name; empty = timezone.default
+  std::string zone;                // IANA name; empty = timezone.default
+  bool zone_chosen = false;        // set with /tend timezone: a platform's profile never replaces it
+  bool default_zone_told = false;  // told once that Tend uses timezone.default for them
   Kind kind = Kind::volunteer;
   std::optional<int64_t> supervisor_id;
   std::optional<int64_t> role_id;
@@ -46,7 +48,11 @@ class People {
                 Instant now);
   void set_kind(int64_t id, Kind kind);
   void set_supervisor(int64_t id, std::optional<int64_t> supervisor_id);
+  // The platform's view of a person; a zone they chose stays.
   void set_profile(int64_t id, std::string_view display_name, std::string_view zone);
+  // A zone chosen with /tend timezone.
+  void choose_zone(int64_t id, std::string_view zone);
+  void mark_default_zone_told(int64_t id);
   // A break until `until` (nullopt: the break is over). An open-ended break is stored as one
   // that ends at the last second of the year 9999.
   void set_break(int64_t id, std::optional<Instant> until, std::string_view note);

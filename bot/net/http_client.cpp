@@ -90,6 +90,9 @@ asio::awaitable<HttpResponse> HttpClient::exchange(const Url& url, const Request
           conn->lowest().expires_after(kIoTimeout);
           co_await conn->lowest().async_connect(endpoints, asio::use_awaitable);
         }
+        // A request is written in pieces (header, body): Nagle's algorithm would hold the body
+        // back until the header's ACK, which a delayed ACK keeps for up to 40 ms.
+        conn->lowest().socket().set_option(asio::ip::tcp::no_delay(true));
         ++connections_opened_;
       }
       conn->lowest().expires_after(kIoTimeout);

@@ -76,11 +76,14 @@ class BeastWebSocket final : public WebSocket {
     co_await ws_.async_write(asio::buffer(frame), asio::use_awaitable);
   }
 
-  asio::awaitable<void> close() override {
+  asio::awaitable<void> close_with(int code) override {
     beast::error_code ec;
-    co_await ws_.async_close(websocket::close_code::normal, asio::redirect_error(asio::use_awaitable, ec));
+    co_await ws_.async_close(websocket::close_reason(static_cast<std::uint16_t>(code)),
+                             asio::redirect_error(asio::use_awaitable, ec));
     if (ec) abort();
   }
+
+  int close_code() const override { return ws_.reason().code; }
 
   void abort() override {
     beast::error_code ec;

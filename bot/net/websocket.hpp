@@ -40,8 +40,12 @@ class WebSocket {
   // The next text frame; throws boost::system::system_error (see timed_out).
   virtual boost::asio::awaitable<std::string> read() = 0;
   virtual boost::asio::awaitable<void> write(const std::string& frame) = 0;
-  // A close frame, then the socket goes; abruptly when the close cannot be sent.
-  virtual boost::asio::awaitable<void> close() = 0;
+  // A close frame (1000, or `code`), then the socket goes; abruptly when the close cannot be sent.
+  boost::asio::awaitable<void> close() { return close_with(1000); }
+  virtual boost::asio::awaitable<void> close_with(int code) = 0;
+  // The code of the close frame the server sent, once a read failed because it closed the
+  // socket; 0 when it sent none (a dropped link).
+  virtual int close_code() const = 0;
   // Shuts the socket at once: a waiting read fails.
   virtual void abort() = 0;
   // Whether bytes of a further frame have already arrived (a batch is what has arrived).

@@ -72,6 +72,9 @@ struct SendResult {
   Status status = Status::sent;
   std::chrono::seconds retry_after{0};  // with retry_after: the platform's Retry-After
   std::string error;                    // for the log; never contains a token
+  // With permanent_failure: the platform will not let Tend message this person at all (Discord
+  // 50007: they take no DMs from server members). The admins are told once, not per message.
+  bool recipient_unreachable = false;
 };
 
 // The inbound half of a platform: what people do there, handed to the router.

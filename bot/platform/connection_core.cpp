@@ -100,7 +100,16 @@ void ConnectionCore::on(const DisconnectNotice& e, Emit& out) {
       if (it->second.state == State::live) {
         replacement_wanted_ = true;
         open_if_wanted(out);
+      } else if (it->second.state == State::opening || it->second.state == State::greeting) {
+        // Not carrying work yet: nothing to hand over, so it goes, and the next one opens after.
+        close(e.socket, Close::How::abruptly, out);
       }
+      return;
+    case NoticeKind::session_ended:
+      session_.reset();
+      out.log(LogLine::Level::warn,
+              name(e.socket) + " cannot resume its session (" + e.reason + "); starting a new one");
+      if (it->second.state != State::closing) close(e.socket, Close::How::abruptly, out);
       return;
   }
 }
@@ -127,7 +136,9 @@ void ConnectionCore::on(const WriteError& e, Emit& out) {
 
 void ConnectionCore::on(const PingDue& e, Emit& out) {
   auto it = sockets_.find(e.socket);
-  if (it != sockets_.end() && (it->second.state == State::live || it->second.state == State::retiring))
+  // A greeted socket is pinged too: a platform that asks for heartbeats (Discord) asks from its
+  // first frame, before the session is ready.
+  if (it != sockets_.end() && it->second.state != State::opening && it->second.state != State::closing)
     out.act(SendPing{e.socket});
 }
 

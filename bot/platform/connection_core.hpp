@@ -40,6 +40,9 @@ enum class NoticeKind {
   refresh,   // open the next socket, then retire this one (Slack refresh_requested, warning)
   too_many,  // the platform holds too many sockets: close this one, keep (or get) one live
   disabled,  // the platform will not talk to us until a person changes something: give up
+  // The platform ended the session (Discord: op 9 not resumable, close 4007 or 4009): this
+  // socket goes, and the next one starts a new session instead of resuming.
+  session_ended,
 };
 
 // ---- Events: what happened ----

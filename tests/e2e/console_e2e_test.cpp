@@ -50,9 +50,10 @@ struct Sandbox {
   // Runs `tend <args>` in the sandbox with `input` on stdin (from a pipe) and `env` set.
   Result tend(const std::string& args, const std::string& input = "", const std::string& env = "") {
     std::ofstream(dir / "stdin") << input;
-    const auto cmd =
-        "cd '" + dir.string() + "' && env -u SLACK_APP_TOKEN -u SLACK_BOT_TOKEN -u TEND_ADMINS " + env +
-        " sh -c 'cat stdin | \"" + std::string(TEND_BINARY) + "\" " + args + " > stdout 2> stderr'";
+    const auto cmd = "cd '" + dir.string() +
+                     "' && env -u SLACK_APP_TOKEN -u SLACK_BOT_TOKEN -u DISCORD_TOKEN -u TEND_ADMINS " + env +
+                     " sh -c 'cat stdin | \"" + std::string(TEND_BINARY) + "\" " + args +
+                     " > stdout 2> stderr'";
     const int status = std::system(cmd.c_str());
     Result r;
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -173,7 +174,8 @@ TEST_CASE("tend run with no credentials and no terminal, as a service starts it,
   auto r = box.tend("run", "/checkin 4\n");
   CHECK(r.exit_code == 2);
   CHECK(r.out.empty());
-  for (const char* variable : {"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "/etc/tend/env"})
+  for (const char* variable :
+       {"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "DISCORD_TOKEN", "DISCORD_APPLICATION_ID", "/etc/tend/env"})
     CHECK_THAT(r.err, Contains(variable));
   CHECK_FALSE(std::filesystem::exists(box.dir / "data" / "tend.db"));
   // The same input through `tend console` is a session.

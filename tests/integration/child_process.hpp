@@ -25,14 +25,15 @@ namespace tend::testing {
 
 class ChildProcess {
  public:
-  // `argv[0]` is the program's path; `env` entries are "NAME=value". Slack, Mattermost and Tend
+  // `argv[0]` is the program's path; `env` entries are "NAME=value". Slack, Mattermost, Discord and Tend
   // variables in the test's own environment are not passed on.
   ChildProcess(const std::filesystem::path& dir, std::vector<std::string> argv_, std::vector<std::string> env)
       : dir_(dir) {
     std::filesystem::create_directories(dir_);
     for (char** e = environ; *e; ++e) {
       const std::string entry(*e);
-      if (entry.rfind("SLACK_", 0) == 0 || entry.rfind("TEND_", 0) == 0 || entry.rfind("MATTERMOST_", 0) == 0)
+      if (entry.rfind("SLACK_", 0) == 0 || entry.rfind("TEND_", 0) == 0 ||
+          entry.rfind("MATTERMOST_", 0) == 0 || entry.rfind("DISCORD_", 0) == 0)
         continue;
       env.push_back(entry);
     }

@@ -103,7 +103,7 @@ CloseVerdict classify_close(int code) {
   switch (code) {
     case 1000:
     case 1001:
-      return {Next::identify, "closed normally: the session is over, a new one is needed"};
+      return {Next::identify, "closed normally (" + std::to_string(code) + ")"};
     case 4000:
       return {Next::resume, "4000 unknown error"};
     case 4001:
@@ -118,11 +118,11 @@ CloseVerdict classify_close(int code) {
     case 4005:
       return {Next::resume, "4005 already authenticated"};
     case 4007:
-      return {Next::identify, "4007 invalid seq: the session cannot resume, starting a new one"};
+      return {Next::identify, "4007 invalid seq"};
     case 4008:
       return {Next::resume, "4008 rate limited: too many payloads sent"};
     case 4009:
-      return {Next::identify, "4009 session timed out, starting a new one"};
+      return {Next::identify, "4009 session timed out"};
     case 4010:
       return {Next::fatal, "4010 invalid shard: the shard sent in IDENTIFY is not valid"};
     case 4011:
@@ -137,8 +137,31 @@ CloseVerdict classify_close(int code) {
           "4014 disallowed intents: an intent is not enabled for this application in the developer portal"};
     default:
       // 1006 (dropped), Tend's own 4900 and anything new: the session is kept for a few minutes.
-      return {Next::resume, "closed with " + std::to_string(code) + ", resuming"};
+      return {Next::resume, "closed with " + std::to_string(code)};
   }
+}
+
+link::DisconnectNotice link_notice(link::SocketId socket, const Reconnect&) {
+  return {socket, link::NoticeKind::refresh, "op 7 reconnect", {}};
+}
+
+link::DisconnectNotice link_notice(link::SocketId socket, const InvalidSession& invalid) {
+  if (invalid.resumable) return {socket, link::NoticeKind::refresh, "op 9 invalid session, resumable", {}};
+  return {socket, link::NoticeKind::session_ended, "op 9 invalid session", {}};
+}
+
+std::optional<link::DisconnectNotice> link_notice(link::SocketId socket, int close_code) {
+  auto verdict = classify_close(close_code);
+  switch (verdict.next) {
+    case CloseVerdict::Next::resume:
+      return std::nullopt;
+    case CloseVerdict::Next::identify:
+      return link::DisconnectNotice{socket, link::NoticeKind::session_ended, verdict.reason, {}};
+    case CloseVerdict::Next::fatal:
+      return link::DisconnectNotice{socket, link::NoticeKind::disabled, verdict.reason,
+                                    "Discord closed the gateway connection: " + verdict.reason};
+  }
+  return std::nullopt;
 }
 
 struct ZlibStream::State {

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <variant>
 
+#include "bot/platform/connection_core.hpp"
 #include "bot/platform/discord/interactions.hpp"
 
 namespace tend::discord {
@@ -78,6 +79,15 @@ struct CloseVerdict {
   std::string reason;  // a clear line for the log; for fatal codes, what the operator must fix
 };
 CloseVerdict classify_close(int code);
+
+// What a gateway event or close code means for the link, in the connection core's words (as
+// Slack's link_notice). op 7, and op 9 when the session may resume, ask for a refresh: the next
+// socket RESUMEs. op 9 otherwise, and closes that end the session (4007, 4009, 1000), end it: the
+// next socket IDENTIFYs. Fatal codes (4004, 4010-4014) stop Tend with what the operator must fix.
+// A close that resumes (a dropped link, 4000…) needs no notice: the socket's reader ends.
+link::DisconnectNotice link_notice(link::SocketId socket, const Reconnect&);
+link::DisconnectNotice link_notice(link::SocketId socket, const InvalidSession& invalid);
+std::optional<link::DisconnectNotice> link_notice(link::SocketId socket, int close_code);
 
 // The client's own close code for a link it gives up on but wants to RESUME (a zombie: heartbeats
 // not acknowledged). 1000 and 1001 would end the session; any other code keeps it.

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <stdexcept>
@@ -75,13 +76,19 @@ platform::Origin origin_of(const json& d) {
   return origin;
 }
 
-std::string option_value(const json& option) {
+// A user option carries a snowflake; Tend's handlers read people as mentions, with the name
+// Discord resolved (`<@id|name>`, as Slack escapes them) so someone new is named, not numbered.
+std::string mention_of(const std::string& id, const json& resolved) {
+  const auto name = mention_name(member(member(resolved, "users"), id.c_str()));
+  return name.empty() ? "<@" + id + ">" : "<@" + id + "|" + name + ">";
+}
+
+std::string option_value(const json& option, const json& resolved) {
   auto it = option.find("value");
   if (it == option.end()) return {};
   if (it->is_string()) {
     auto type = option.find("type");
-    // A user option carries a snowflake; Tend's handlers read people as mentions.
-    return type != option.end() && *type == user_option ? "<@" + it->get<std::string>() + ">"
+    return type != option.end() && *type == user_option ? mention_of(it->get<std::string>(), resolved)
                                                         : it->get<std::string>();
   }
   if (it->is_boolean()) return it->get<bool>() ? "true" : "false";
@@ -90,7 +97,7 @@ std::string option_value(const json& option) {
 }
 
 // Options in their order, subcommand and group names first, joined by single spaces.
-void command_words(const json& options, std::vector<std::string>& out) {
+void command_words(const json& options, const json& resolved, std::vector<std::string>& out) {
   if (!options.is_array()) return;
   for (const auto& option : options) {
     if (!option.is_object()) continue;
@@ -99,8 +106,8 @@ void command_words(const json& options, std::vector<std::string>& out) {
     if (type == subcommand || type == subcommand_group) {
       // The `what` choice scheme below names no subcommands; real ones are words of the path.
       out.push_back(str(option, "name"));
-      command_words(member(option, "options"), out);
-    } else if (auto value = option_value(option); !value.empty()) {
+      command_words(member(option, "options"), resolved, out);
+    } else if (auto value = option_value(option, resolved); !value.empty()) {
       out.push_back(std::move(value));
     }
   }
@@ -134,7 +141,7 @@ Interaction decode_interaction(const json& d, std::string_view signing_key) {
       auto name = str(data, "name");
       if (name.empty()) return refused(std::move(out), "command without a name");
       std::vector<std::string> words;
-      command_words(member(data, "options"), words);
+      command_words(member(data, "options"), member(data, "resolved"), words);
       std::string text;
       for (const auto& w : words) text += (text.empty() ? "" : " ") + w;
       out.inbound = platform::Command{std::move(origin), std::move(name), std::move(text)};
@@ -164,12 +171,32 @@ Interaction decode_interaction(const json& d, std::string_view signing_key) {
       return out;
     }
     case ping:
-      return refused(std::move(out), "ping");
+      out = refused(std::move(out), "ping");
+      std::get<Refused>(out.inbound).answer = Refused::Answer::pong;
+      return out;
     case autocomplete:
-      return refused(std::move(out), "autocomplete");
+      out = refused(std::move(out), "autocomplete");
+      std::get<Refused>(out.inbound).answer = Refused::Answer::no_choices;
+      return out;
     default:
       return refused(std::move(out), "unknown interaction type");
   }
+}
+
+std::string mention_name(const json& user) {
+  auto name = str(user, "global_name");
+  if (name.empty() || name.find(' ') != std::string::npos) name = str(user, "username");
+  std::erase_if(name, [](char c) { return c == '>' || c == '|' || c == ' '; });
+  return name;
+}
+
+std::optional<std::chrono::system_clock::time_point> snowflake_time(std::string_view id) {
+  constexpr std::uint64_t kDiscordEpochMs = 1420070400000;
+  if (id.empty() || id.size() > 20 || id.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  std::uint64_t value = 0;
+  for (char c : id) value = value * 10 + static_cast<std::uint64_t>(c - '0');
+  return std::chrono::system_clock::time_point(std::chrono::milliseconds((value >> 22) + kDiscordEpochMs));
 }
 
 std::string sign_custom_id(std::string_view action_id, std::string_view value, std::string_view key) {
@@ -270,6 +297,25 @@ json callback_modal(const Form& form, std::string_view key) {
                {"title", cut(form.title, kModalTitleBytes)},
                {"components", std::move(rows)}};
   return {{"type", 9}, {"data", std::move(data)}};
+}
+
+json callback_refused(const Refused& refused, std::string_view help) {
+  switch (refused.answer) {
+    case Refused::Answer::pong:
+      return {{"type", 1}};
+    case Refused::Answer::no_choices:
+      return {{"type", 8}, {"data", {{"choices", json::array()}}}};
+    case Refused::Answer::notice:
+      break;
+  }
+  const std::string text =
+      refused.what.find("does not verify") != std::string::npos
+          ? "That button or form can't be used any more (it is from an older message, or was not made by "
+            "this Tend). Type `" +
+                std::string(help) + "` to see what you can do."
+          : "That isn't something Tend does here. Its slash commands are what it answers: type `" +
+                std::string(help) + "` to see yours.";
+  return callback_message(Message{text, {}, {}}, "", /*ephemeral=*/true);
 }
 
 namespace {

@@ -3,8 +3,10 @@
 // Actions, and Tend's replies and messages to Discord's JSON: interaction callbacks, message
 // bodies with components, modals, and the application commands registered from the command
 // registry. Pure: no sockets; malformed input becomes a value, never an exception.
+#include <chrono>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -19,6 +21,9 @@ namespace tend::discord {
 // autocomplete, a component whose custom_id Tend did not sign, a payload without a user.
 struct Refused {
   std::string what;  // for the log: the kind, never content
+  // How Discord expects it answered: a PING with a PONG, an autocomplete with (no) choices,
+  // anything else with an ephemeral message saying what to do instead.
+  enum class Answer { notice, pong, no_choices } answer = Answer::notice;
 };
 
 struct Interaction {
@@ -32,6 +37,14 @@ struct Interaction {
 // Slash-command options become the command text in their order, subcommand names first:
 // `/checkin score:4 note:good day` -> Command{"checkin", "4 good day"}.
 Interaction decode_interaction(const nlohmann::json& d, std::string_view signing_key);
+
+// The name a user object is mentioned by, as one word: the display name, or the username when
+// the display name has spaces (Tend reads `<@id|name>` as one word); empty when it has neither.
+std::string mention_name(const nlohmann::json& user);
+
+// When Discord made a snowflake (an interaction id holds the moment it was created, which is
+// when its 3 seconds began); nullopt when the text is not a snowflake.
+std::optional<std::chrono::system_clock::time_point> snowflake_time(std::string_view id);
 
 // ---- custom_id: what a button or modal carries back, signed so a press cannot be forged ----
 
@@ -66,6 +79,9 @@ nlohmann::json callback_message(const Message& message, std::string_view key,
                                 bool ephemeral = true);                 // type 4
 nlohmann::json callback_deferred(bool ephemeral = true);                // type 5
 nlohmann::json callback_modal(const Form& form, std::string_view key);  // type 9
+// The answer to a Refused interaction: type 1, type 8 without choices, or type 4 saying that
+// this is not something Tend does here and naming `help` (the help command, as configured).
+nlohmann::json callback_refused(const Refused& refused, std::string_view help);
 
 // ---- Application commands ----
 

@@ -134,7 +134,11 @@ platform::SendResult classify_response(const RestResponse& response) {
     // 400 with 50007 (DMs closed or no shared server), 401 bad token, 403 missing access, 404 unknown
     // channel: sending again would fail again.
     out.status = Status::permanent_failure;
-    if (code == kCannotMessageUser) out.error = "cannot send messages to this user (50007)";
+    if (code == kUnknownInteraction) out.error = std::string(kInteractionExpiredText);
+    if (code == kCannotMessageUser) {
+      out.error = std::string(kCannotMessageUserText);
+      out.recipient_unreachable = true;
+    }
   }
   return out;
 }

@@ -62,6 +62,17 @@ std::optional<std::chrono::milliseconds> retry_after(const RestResponse& respons
 // Discord's JSON error code (50007 cannot send messages to this user, 10003 unknown channel …); 0 without.
 int error_code(const RestResponse& response);
 inline constexpr int kCannotMessageUser = 50007;
+inline constexpr std::string_view kCannotMessageUserText =
+    "Discord does not let Tend message them (50007: they allow no direct messages from server members, or "
+    "share no server with Tend)";
+
+inline constexpr int kUnknownInteraction = 10062;
+inline constexpr std::string_view kInteractionExpiredText =
+    "the interaction expired (10062): its first answer came after Discord's 3 seconds";
+// Whether a callback was refused because the interaction's 3 seconds had passed.
+inline bool interaction_expired(const platform::SendResult& result) {
+  return result.error == kInteractionExpiredText;
+}
 
 // What a send's response means for the outbox: sent, retry after a wait, retry later, or never
 // (50007: the person closed their DMs; a wrong token; an unknown channel). The error text names

@@ -74,8 +74,26 @@ struct DiscordEmulator::State {
   std::map<std::string, std::string> dm_channel_of_user;
   std::map<std::string, std::string> user_of_dm_channel;
   std::vector<std::string> blocked_users;
-  std::vector<std::string> answered_interactions;
-  std::int64_t next_snowflake = 1100000000000000000;
+  bool refuse_sockets = false;
+  int max_open_sockets = 0;
+  int heartbeats = 0;
+  // Interactions: what was dispatched, and what Tend answered.
+  struct InteractionState {
+    std::string token;
+    json d;
+    std::chrono::steady_clock::time_point created{};
+    std::optional<std::chrono::steady_clock::time_point> dispatched;
+    InteractionAnswer answer;
+  };
+  std::map<std::string, InteractionState> interactions;
+  std::map<std::string, std::string> interaction_of_token;
+  std::map<std::int64_t, std::string> interaction_at;  // the session's sequence numbers of interactions
+  int answered = 0;
+  std::map<std::string, DiscordUser> users;
+  json registered = json::array();
+  // Snowflakes carry the millisecond they were made, as Discord's do.
+  std::uint64_t snowflake_ms = 0;
+  std::uint64_t snowflake_increment = 0;
 };
 
 namespace {
@@ -90,8 +108,20 @@ auto on_io(State& s, F fn) {
   return result.get();
 }
 
+constexpr std::uint64_t kDiscordEpochMs = 1420070400000;
+
 std::string snowflake(State& s) {
-  return std::to_string(s.next_snowflake++);
+  const auto now_ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                     std::chrono::system_clock::now().time_since_epoch())
+                                                     .count());
+  if (now_ms > s.snowflake_ms) {
+    s.snowflake_ms = now_ms;
+    s.snowflake_increment = 0;
+  } else if (++s.snowflake_increment == 4096) {
+    ++s.snowflake_ms;  // more than 4096 in one millisecond: borrow the next one
+    s.snowflake_increment = 0;
+  }
+  return std::to_string(((s.snowflake_ms - kDiscordEpochMs) << 22) | (1u << 17) | s.snowflake_increment);
 }
 
 asio::awaitable<void> drain(std::shared_ptr<Socket> socket) {
@@ -118,8 +148,28 @@ json op_frame(int op, json d) {
   return {{"t", nullptr}, {"s", nullptr}, {"op", op}, {"d", std::move(d)}};
 }
 
+void note_interaction(State& s, const json& d) {
+  if (!d.is_object() || !d.contains("id") || !d["id"].is_string()) return;
+  auto& known = s.interactions[d["id"].get<std::string>()];
+  if (known.d.is_null()) {
+    known.d = d;
+    known.token = d.value("token", "");
+    known.created = std::chrono::steady_clock::now();
+    s.interaction_of_token[known.token] = d["id"].get<std::string>();
+  }
+  if (!known.dispatched) known.dispatched = std::chrono::steady_clock::now();
+}
+
 std::int64_t emit(State& s, const std::string& type, json d) {
   auto sequence = ++s.sequence;
+  bool attached = false;
+  for (auto& socket : s.sockets) attached = attached || socket->attached;
+  if (type == "INTERACTION_CREATE") {
+    note_interaction(s, d);
+    const auto id = d.value("id", "");
+    s.interaction_at[sequence] = id;
+    if (attached) s.interactions[id].answer.delivered = true;
+  }
   auto frame = json{{"t", type}, {"s", sequence}, {"op", 0}, {"d", std::move(d)}}.dump();
   s.log.emplace_back(sequence, frame);
   for (auto& socket : s.sockets)
@@ -131,7 +181,7 @@ void close_socket(State& s, const std::shared_ptr<Socket>& socket, int code) {
   if (!socket->open) return;
   socket->open = false;
   socket->attached = false;
-  s.openings[socket->opening].outcome = GatewayOpening::Outcome::closed;
+  s.openings[socket->opening].server_close_code = code;
   asio::co_spawn(
       s.io,
       [socket, code]() -> asio::awaitable<void> {
@@ -153,6 +203,7 @@ void on_frame(State& s, const std::shared_ptr<Socket>& socket, const std::string
   const json d = frame.value("d", json());
   switch (frame["op"].get<int>()) {
     case 1:
+      ++s.heartbeats;
       if (!s.zombie) send(s, socket, json{{"op", 11}}.dump());
       return;
     case 2: {
@@ -166,6 +217,7 @@ void on_frame(State& s, const std::shared_ptr<Socket>& socket, const std::string
       s.session_valid = true;
       s.sequence = 0;
       s.log.clear();
+      s.interaction_at.clear();
       socket->attached = true;
       s.openings[socket->opening].outcome = GatewayOpening::Outcome::identified;
       auto sequence = ++s.sequence;
@@ -191,6 +243,8 @@ void on_frame(State& s, const std::shared_ptr<Socket>& socket, const std::string
         if (sequence > from) {
           send(s, socket, stored);
           ++replayed;
+          if (auto it = s.interaction_at.find(sequence); it != s.interaction_at.end())
+            s.interactions[it->second].answer.delivered = true;
         }
       socket->attached = true;
       s.openings[socket->opening].outcome = GatewayOpening::Outcome::resumed;
@@ -208,8 +262,16 @@ void on_frame(State& s, const std::shared_ptr<Socket>& socket, const std::string
 
 asio::awaitable<void> serve_gateway(State* s, DiscordEmulator* emulator, beast::tcp_stream stream,
                                     http::request<http::string_body> req) {
-  auto socket = std::make_shared<Socket>(stream.release_socket());
   beast::error_code ec;
+  if (s->refuse_sockets) {
+    http::response<http::string_body> refused{http::status::service_unavailable, 11};
+    refused.body() = "upstream connect error";
+    refused.prepare_payload();
+    co_await http::async_write(stream, refused, asio::redirect_error(asio::use_awaitable, ec));
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    co_return;
+  }
+  auto socket = std::make_shared<Socket>(stream.release_socket());
   co_await socket->ws.async_accept(req, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return;
   auto target = std::string(req.target());
@@ -217,6 +279,7 @@ asio::awaitable<void> serve_gateway(State* s, DiscordEmulator* emulator, beast::
   socket->opening = s->openings.size();
   s->openings.push_back({q == std::string::npos ? std::string() : target.substr(q + 1)});
   s->sockets.push_back(socket);
+  s->max_open_sockets = std::max(s->max_open_sockets, static_cast<int>(s->sockets.size()));
   send(*s, socket, emulator->hello_frame().dump());
   beast::flat_buffer buffer;
   while (socket->open) {
@@ -225,6 +288,8 @@ asio::awaitable<void> serve_gateway(State* s, DiscordEmulator* emulator, beast::
     on_frame(*s, socket, beast::buffers_to_string(buffer.data()), *emulator);
     buffer.consume(buffer.size());
   }
+  if (ec == websocket::error::closed)
+    s->openings[socket->opening].client_close_code = socket->ws.reason().code;
   socket->open = false;
   socket->attached = false;
   std::erase(s->sockets, socket);
@@ -243,10 +308,20 @@ json error_body(const std::string& message, int code) {
   return {{"message", message}, {"code", code}};
 }
 
+json user_object(const DiscordUser& user) {
+  return {{"id", user.id},
+          {"username", user.username},
+          {"global_name", user.global_name.empty() ? json(nullptr) : json(user.global_name)},
+          {"avatar", nullptr},
+          {"discriminator", "0"},
+          {"public_flags", 0}};
+}
+
 // The bucket a route template falls in, and its major parameter.
 std::pair<std::string, std::string> bucket_of(const std::vector<std::string>& parts) {
   if (parts.size() >= 3 && parts[0] == "channels") return {"channel-messages", parts[1]};
-  if (parts.size() >= 2 && parts[0] == "users") return {"user-channels", ""};
+  if (parts.size() == 3 && parts[0] == "users") return {"user-channels", ""};
+  if (parts.size() == 2 && parts[0] == "users") return {"users", ""};
   if (parts.size() >= 2 && parts[0] == "applications") return {"application-commands", parts[1]};
   if (parts.size() >= 2 && parts[0] == "gateway") return {"gateway-bot", ""};
   return {"", ""};  // interactions and webhooks: outside the buckets Tend is paced by
@@ -325,6 +400,11 @@ http::response<http::string_body> route(State& s, DiscordEmulator& emulator,
   };
 
   const auto method = req.method();
+  if (method == http::verb::get && parts.size() == 2 && parts[0] == "users") {
+    auto user = s.users.find(parts[1]);
+    if (user == s.users.end()) return with_limits(answer(404, error_body("Unknown User", 10013)));
+    return with_limits(answer(200, user_object(user->second)));
+  }
   if (method == http::verb::get && parts == std::vector<std::string>{"gateway", "bot"})
     return with_limits(answer(200, emulator.gateway_bot_object(std::max(0, s.session_starts_remaining))));
   if (method == http::verb::post && parts == std::vector<std::string>{"users", "@me", "channels"}) {
@@ -347,21 +427,47 @@ http::response<http::string_body> route(State& s, DiscordEmulator& emulator,
   }
   if (method == http::verb::post && parts.size() == 4 && parts[0] == "interactions" &&
       parts[3] == "callback") {
-    bool sent = false;
-    for (const auto& [sequence, frame] : s.log)
-      sent = sent || frame.find("\"id\":\"" + parts[1] + "\"") != std::string::npos;
-    if (!sent) return answer(404, error_body("Unknown interaction", 10062));
-    if (std::find(s.answered_interactions.begin(), s.answered_interactions.end(), parts[1]) !=
-        s.answered_interactions.end())
+    auto it = s.interactions.find(parts[1]);
+    if (it == s.interactions.end() || !it->second.dispatched)
+      return answer(404, error_body("Unknown interaction", 10062));
+    auto& interaction = it->second;
+    if (parts[2] != interaction.token) {
+      ++interaction.answer.refused;
+      return answer(401, error_body("Invalid Webhook Token", 50027));
+    }
+    if (interaction.answer.type != 0) {
+      ++interaction.answer.refused;
       return answer(400, error_body("Interaction has already been acknowledged.", 40060));
-    s.answered_interactions.push_back(parts[1]);
+    }
+    if (call.at - interaction.created > std::chrono::milliseconds(s.options.interaction_window_ms)) {
+      ++interaction.answer.refused;
+      return answer(404, error_body("Unknown interaction", 10062));
+    }
+    if (!call.body.is_object() || !call.body.contains("type") || !call.body["type"].is_number_integer())
+      return answer(400, error_body("Invalid Form Body", 50035));
+    interaction.answer.type = call.body["type"].get<int>();
+    interaction.answer.data = call.body.value("data", json());
+    interaction.answer.latency = call.at - *interaction.dispatched;
+    interaction.answer.answered_at = call.at;
+    ++s.answered;
     return answer(204, nullptr);
   }
-  if (method == http::verb::patch && parts.size() == 5 && parts[0] == "webhooks" && parts[4] == "@original")
-    return answer(200, emulator.message_object(snowflake(s), "0", call.body));
+  if (method == http::verb::patch && parts.size() == 5 && parts[0] == "webhooks" && parts[4] == "@original") {
+    auto id = s.interaction_of_token.find(parts[2]);
+    if (id == s.interaction_of_token.end()) return answer(401, error_body("Invalid Webhook Token", 50027));
+    auto& interaction = s.interactions[id->second];
+    if (interaction.answer.type != 4 && interaction.answer.type != 5)
+      return answer(404, error_body("Unknown Message", 10008));
+    interaction.answer.edits.push_back(call.body);
+    return answer(200,
+                  emulator.message_object(snowflake(s), interaction.d.value("channel_id", "0"), call.body));
+  }
   if (method == http::verb::put && parts.size() == 3 && parts[0] == "applications" &&
       parts[2] == "commands") {
+    if (parts[1] != s.options.application_id)
+      return with_limits(answer(403, error_body("Missing Access", 50001)));
     if (!call.body.is_array()) return with_limits(answer(400, error_body("Invalid Form Body", 50035)));
+    s.registered = call.body;
     json out = json::array();
     for (auto command : call.body) {
       command["id"] = snowflake(s);
@@ -375,6 +481,8 @@ http::response<http::string_body> route(State& s, DiscordEmulator& emulator,
 }
 
 asio::awaitable<void> serve(State* s, DiscordEmulator* emulator, tcp::socket tcp_socket) {
+  beast::error_code no_delay_ec;
+  tcp_socket.set_option(tcp::no_delay(true), no_delay_ec);  // answers leave at once, as Discord's do
   beast::tcp_stream stream(std::move(tcp_socket));
   beast::flat_buffer buffer;
   while (true) {
@@ -387,6 +495,7 @@ asio::awaitable<void> serve(State* s, DiscordEmulator* emulator, tcp::socket tcp
       co_return;
     }
     DiscordCall call;
+    call.at = std::chrono::steady_clock::now();
     auto res = route(*s, *emulator, req, call);
     call.http_status = static_cast<int>(res.result_int());
     s->calls.push_back(std::move(call));
@@ -585,7 +694,267 @@ json DiscordEmulator::gateway_bot_object(int remaining) const {
            {{"total", options_.session_start_total},
             {"remaining", remaining},
             {"reset_after", 86400000},
-            {"max_concurrency", 1}}}};
+            {"max_concurrency", options_.max_concurrency}}}};
+}
+
+}  // namespace tend::emulator
+
+namespace tend::emulator {
+
+namespace {
+
+using State = DiscordEmulator::State;
+
+json member_of(const DiscordUser& user) {
+  return {{"user", user_object(user)},
+          {"roles", json::array()},
+          {"premium_since", nullptr},
+          {"permissions", "2248473465835073"},
+          {"pending", false},
+          {"nick", nullptr},
+          {"mute", false},
+          {"joined_at", "2026-01-05T10:00:00.000000+00:00"},
+          {"is_pending", false},
+          {"deaf", false}};
+}
+
+const DiscordUser& user_for(const State& s, const std::string& user_id) {
+  auto it = s.users.find(user_id);
+  if (it == s.users.end()) throw std::invalid_argument("no Discord user " + user_id + " (set_user first)");
+  return it->second;
+}
+
+// The frame around every interaction: who, where, and the ids and token Discord gives it.
+json interaction_base(State& s, int type, const DiscordUser& user, const std::string& channel_id,
+                      bool in_server) {
+  const auto id = snowflake(s);
+  json d = {{"version", 1},
+            {"type", type},
+            {"id", id},
+            {"token", "aW50ZXJhY3Rpb246" + id + "OmVtdWxhdGVk"},
+            {"application_id", s.options.application_id},
+            {"channel_id", channel_id},
+            {"locale", "en-GB"}};
+  if (in_server) {
+    d["guild_id"] = "808638139785936919";
+    d["guild_locale"] = "en-US";
+    d["member"] = member_of(user);
+    d["app_permissions"] = "2248473465835073";
+  } else {
+    d["user"] = user_object(user);
+  }
+  return d;
+}
+
+std::string dm_channel(State& s, const std::string& user_id) {
+  auto& channel = s.dm_channel_of_user[user_id];
+  if (channel.empty()) {
+    channel = snowflake(s);
+    s.user_of_dm_channel[channel] = user_id;
+  }
+  return channel;
+}
+
+// One option as the client sends it, checked against its definition.
+json option_value(State& s, const json& definition, const json& value, json& resolved) {
+  const auto name = definition.value("name", "");
+  const int type = definition.value("type", 3);
+  json option = {{"name", name}, {"type", type}, {"value", value}};
+  auto refuse = [&](const std::string& why) {
+    return std::invalid_argument("option " + name + " " + why + " (registered: " + definition.dump() + ")");
+  };
+  switch (type) {
+    case 3:
+      if (!value.is_string()) throw refuse("takes text");
+      break;
+    case 4:
+      if (!value.is_number_integer()) throw refuse("takes a whole number");
+      if (definition.contains("min_value") && value.get<int>() < definition["min_value"].get<int>())
+        throw refuse("is below its minimum");
+      if (definition.contains("max_value") && value.get<int>() > definition["max_value"].get<int>())
+        throw refuse("is above its maximum");
+      break;
+    case 6: {
+      if (!value.is_string()) throw refuse("takes a user id");
+      resolved["users"][value.get<std::string>()] = user_object(user_for(s, value.get<std::string>()));
+      break;
+    }
+    default:
+      throw refuse("has a type the emulator does not send");
+  }
+  if (definition.contains("choices")) {
+    bool listed = false;
+    for (const auto& choice : definition["choices"]) listed = listed || choice["value"] == value;
+    if (!listed) throw refuse("takes one of its choices");
+  }
+  return option;
+}
+
+}  // namespace
+
+std::string InteractionAnswer::content() const {
+  for (auto it = edits.rbegin(); it != edits.rend(); ++it)
+    if (it->is_object() && it->contains("content")) return (*it)["content"].get<std::string>();
+  return data.is_object() ? data.value("content", "") : "";
+}
+
+void DiscordEmulator::refuse_sockets(bool refuse) {
+  on_io(*state_, [s = state_.get(), refuse] { s->refuse_sockets = refuse; });
+}
+void DiscordEmulator::set_session_starts_remaining(int remaining) {
+  on_io(*state_, [s = state_.get(), remaining] { s->session_starts_remaining = remaining; });
+}
+int DiscordEmulator::max_open_sockets() const {
+  return on_io(*state_, [s = state_.get()] { return s->max_open_sockets; });
+}
+int DiscordEmulator::heartbeats() const {
+  return on_io(*state_, [s = state_.get()] { return s->heartbeats; });
+}
+void DiscordEmulator::set_user(DiscordUser user) {
+  on_io(*state_, [s = state_.get(), user = std::move(user)] { s->users[user.id] = user; });
+}
+
+json DiscordEmulator::command_interaction(const std::string& user_id, const std::string& name,
+                                          const json& options, bool in_server) {
+  return on_io(*state_, [s = state_.get(), &user_id, &name, &options, in_server] {
+    const json* command = nullptr;
+    for (const auto& registered : s->registered)
+      if (registered.value("name", "") == name) command = &registered;
+    if (!command) throw std::invalid_argument("/" + name + " is not a registered command");
+    const auto& user = user_for(*s, user_id);
+    auto d =
+        interaction_base(*s, 2, user, in_server ? "1016614538398937098" : dm_channel(*s, user_id), in_server);
+    json given = json::array();
+    json resolved = json::object();
+    const auto definitions = command->value("options", json::array());
+    for (const auto& [option_name, value] : options.items()) {
+      const json* definition = nullptr;
+      for (const auto& o : definitions)
+        if (o.value("name", "") == option_name) definition = &o;
+      if (!definition) throw std::invalid_argument("/" + name + " has no option " + option_name);
+      given.push_back(option_value(*s, *definition, value, resolved));
+    }
+    for (const auto& o : definitions)
+      if (o.value("required", false) && !options.contains(o.value("name", "")))
+        throw std::invalid_argument("/" + name + " needs its option " + o.value("name", ""));
+    // The client sends options in the order they are registered.
+    json ordered = json::array();
+    for (const auto& o : definitions)
+      for (const auto& g : given)
+        if (g["name"] == o["name"]) ordered.push_back(g);
+    d["data"] = {{"type", 1}, {"name", name}, {"id", command->value("id", "1")}, {"options", ordered}};
+    if (!resolved.empty()) d["data"]["resolved"] = resolved;
+    return d;
+  });
+}
+
+json DiscordEmulator::press_interaction(const std::string& user_id, const std::string& custom_id) {
+  return on_io(*state_, [this, s = state_.get(), &user_id, &custom_id] {
+    const auto& user = user_for(*s, user_id);
+    // The newest message carrying the button, in a DM or as an interaction's answer.
+    for (auto call = s->calls.rbegin(); call != s->calls.rend(); ++call) {
+      if (call->http_status >= 300 || !call->body.is_object()) continue;
+      const json& body = call->body.contains("data") ? call->body["data"] : call->body;
+      if (!body.is_object() ||
+          body.value("components", json::array()).dump().find("\"" + custom_id + "\"") == std::string::npos)
+        continue;
+      const bool in_dm = call->route.rfind("POST /channels/", 0) == 0;
+      std::string channel = "1016614538398937098";
+      if (in_dm) channel = call->route.substr(15, call->route.find('/', 15) - 15);
+      auto d = interaction_base(*s, 3, user, channel, !in_dm);
+      d["message"] = message_object(snowflake(*s), channel, body);
+      d["data"] = {{"custom_id", custom_id}, {"component_type", 2}};
+      return d;
+    }
+    throw std::invalid_argument("Tend sent no button with custom_id " + custom_id);
+  });
+}
+
+json DiscordEmulator::submit_interaction(const std::string& user_id, const std::string& custom_id,
+                                         const std::map<std::string, std::string>& fields) {
+  return on_io(*state_, [s = state_.get(), &user_id, &custom_id, &fields] {
+    const auto& user = user_for(*s, user_id);
+    for (const auto& [id, interaction] : s->interactions) {
+      const auto& a = interaction.answer;
+      if (a.type != 9 || a.data.value("custom_id", "") != custom_id) continue;
+      json rows = json::array();
+      for (const auto& row : a.data.value("components", json::array()))
+        for (const auto& input : row.value("components", json::array())) {
+          auto field = fields.find(input.value("custom_id", ""));
+          if (field == fields.end() && input.value("required", false))
+            throw std::invalid_argument("the form's field " + input.value("custom_id", "") + " is required");
+          rows.push_back({{"type", 1},
+                          {"components", json::array({{{"value", field == fields.end() ? "" : field->second},
+                                                       {"type", 4},
+                                                       {"custom_id", input.value("custom_id", "")}}})}});
+        }
+      const bool in_server = interaction.d.contains("member");
+      auto d = interaction_base(*s, 5, user, interaction.d.value("channel_id", "0"), in_server);
+      d["data"] = {{"custom_id", custom_id}, {"components", rows}};
+      return d;
+    }
+    throw std::invalid_argument("Tend opened no form with custom_id " + custom_id);
+  });
+}
+
+std::string DiscordEmulator::dispatch_interaction(const json& d) {
+  on_io(*state_, [s = state_.get(), &d] { emit(*s, "INTERACTION_CREATE", d); });
+  return d.value("id", "");
+}
+
+void DiscordEmulator::dispatch_interactions(const std::vector<json>& ds) {
+  on_io(*state_, [s = state_.get(), &ds] {
+    for (const auto& d : ds) emit(*s, "INTERACTION_CREATE", d);
+  });
+}
+
+std::optional<InteractionAnswer> DiscordEmulator::answer(const std::string& interaction_id) const {
+  return on_io(*state_, [s = state_.get(), &interaction_id]() -> std::optional<InteractionAnswer> {
+    auto it = s->interactions.find(interaction_id);
+    if (it == s->interactions.end()) return std::nullopt;
+    return it->second.answer;
+  });
+}
+
+std::optional<InteractionAnswer> DiscordEmulator::wait_for_answer(
+    const std::string& interaction_id, std::chrono::milliseconds timeout,
+    const std::function<bool(const InteractionAnswer&)>& done) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto now = answer(interaction_id);
+    if (now && (done ? done(*now) : now->type != 0)) return now;
+    if (std::chrono::steady_clock::now() > deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+int DiscordEmulator::answered() const {
+  return on_io(*state_, [s = state_.get()] { return s->answered; });
+}
+
+bool DiscordEmulator::wait_for_answered(int count, std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (answered() < count) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+json DiscordEmulator::registered_commands() const {
+  return on_io(*state_, [s = state_.get()] { return s->registered; });
+}
+
+std::vector<json> DiscordEmulator::dms_to(const std::string& user_id) const {
+  return on_io(*state_, [s = state_.get(), &user_id] {
+    std::vector<json> out;
+    const auto channel = s->dm_channel_of_user.find(user_id);
+    if (channel == s->dm_channel_of_user.end()) return out;
+    const auto route = "POST /channels/" + channel->second + "/messages";
+    for (const auto& call : s->calls)
+      if (call.route == route && call.http_status == 200) out.push_back(call.body);
+    return out;
+  });
 }
 
 }  // namespace tend::emulator

@@ -69,7 +69,8 @@ TEST_CASE("50007 is a permanent failure that says the person cannot be messaged"
   RestClient rest(io.get_executor(), emulator.api_base(), emulator.options().token);
   auto result = run(io, [&]() { return rest.send_dm("42", json{{"content", "hi"}}); });
   CHECK(result.status == Status::permanent_failure);
-  CHECK(result.error == "cannot send messages to this user (50007)");
+  CHECK(result.error == kCannotMessageUserText);
+  CHECK(result.recipient_unreachable);
   CHECK(result.error.find(emulator.options().token) == std::string::npos);
 }
 

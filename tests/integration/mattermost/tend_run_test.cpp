@@ -16,6 +16,7 @@
 using namespace tend;
 using namespace std::chrono_literals;
 using Catch::Contains;
+using Catch::StartsWith;
 using json = nlohmann::json;
 using testing::ChildProcess;
 using testing::eventually;
@@ -362,10 +363,12 @@ TEST_CASE("a story's follow-ups reach the supervisor as DMs whose Done, Snooze a
   CHECK(actions[2]["name"] == "Hand over");
   CHECK(actions[0]["integration"]["url"] == w.listener + "/mattermost/action");
 
-  // Done: recorded, answered to sam alone under the message; a second press is told so.
-  CHECK(w.press(nudges[0], 0, kSam)["ephemeral_text"] ==
-        "Thank you for checking in with bo. I've noted it; it "
-        "shows in `/checkin team`.");
+  // Done: recorded, answered to sam alone under the message; a second press is told so. sam was
+  // named by an admin before ever using Tend, so Tend has no zone for them yet and says so, once.
+  const auto done = w.press(nudges[0], 0, kSam)["ephemeral_text"].get<std::string>();
+  CHECK_THAT(done,
+             StartsWith("Thank you for checking in with bo. I've noted it; it shows in `/checkin team`."));
+  CHECK_THAT(done, Contains("`/tend timezone"));
   CHECK_THAT(w.press(nudges[0], 0, kSam)["ephemeral_text"].get<std::string>(), Contains("Already done"));
 
   // Someone else pressing sam's button, or a press with a context Tend did not sign: refused.

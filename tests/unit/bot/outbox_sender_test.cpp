@@ -126,6 +126,29 @@ TEST_CASE(
         "dead");
 }
 
+TEST_CASE("a person Tend may not message at all: each message is set aside, the admins are told once") {
+  Rig r;
+  {
+    storage::Transaction tx(r.db);
+    auto bo = storage::People(r.db).create("scripted", "1234", "bo", r.clock.now());
+    for (const auto* text : {"first", "second"})
+      storage::Outbox(r.db).enqueue({storage::OutboxRecipient::Kind::person, "1234", bo.id}, {text, {}, {}},
+                                    r.clock.now(), text);
+    tx.commit();
+  }
+  const platform::SendResult refused{
+      Status::permanent_failure, {}, "Discord does not let Tend message this person (50007)", true};
+  r.platform.answers = {refused, refused};
+  r.pass();
+  r.clock.advance(hours(1));
+  r.pass();
+  CHECK(r.sent_to("1234") == 2);  // each tried once, never again
+  REQUIRE(r.sent_to("ada") == 1);
+  CHECK(r.platform.attempts.back().text.find("cannot send direct messages to *bo*") != std::string::npos);
+  CHECK(r.platform.attempts.back().text.find("50007") != std::string::npos);
+  CHECK(r.db.sql().execAndGet("SELECT count(*) FROM outbox WHERE status = 'dead'").getInt() == 2);
+}
+
 TEST_CASE("a permanent error is not retried") {
   Rig r;
   r.platform.answers.push_back({Status::permanent_failure, {}, "channel_not_found"});

@@ -67,6 +67,19 @@ TEST_CASE("times of day, quiet hours and working days") {
 TEST_CASE("zones are IANA names") {
   CHECK(parse_zone("America/New_York")->name() == "America/New_York");
   CHECK_THROWS_WITH(parse_zone("Mars/Olympus"), Contains("IANA time zone"));
+  CHECK(parse_zone(" europe/london ")->name() == "Europe/London");
+  CHECK(parse_zone("UTC")->name() == "UTC");
+  CHECK(parse_zone("US/Eastern")->name() == "US/Eastern");
+}
+
+TEST_CASE("abbreviations, aliases and offsets are refused with the zones they may mean") {
+  CHECK_THROWS_WITH(parse_zone("EST"), Contains("abbreviation") && Contains("America/New_York"));
+  CHECK_THROWS_WITH(parse_zone("cst"), Contains("America/Chicago") && Contains("Asia/Shanghai"));
+  CHECK_THROWS_WITH(parse_zone("GMT"), Contains("Europe/London") && Contains("UTC"));
+  CHECK_THROWS_WITH(parse_zone("EST5EDT"), Contains("not the name of a place"));
+  CHECK_THROWS_WITH(parse_zone("Japan"), Contains("old alias") && Contains("Asia/Kolkata"));
+  CHECK_THROWS_WITH(parse_zone("+02:00"), Contains("offset"));
+  CHECK_THROWS_WITH(parse_zone(""), Contains("Europe/London"));
 }
 
 TEST_CASE("dates and times as people type them, in their own zone") {

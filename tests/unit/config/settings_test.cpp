@@ -122,6 +122,43 @@ TEST_CASE("tokens choose Slack, are checked by prefix, and are never repeated in
                     Contains("slack.api_url"));
 }
 
+TEST_CASE("Discord's token and application id choose Discord; mistakes name the variable, not the token") {
+  const std::map<std::string, std::string> discord = {
+      {"DISCORD_TOKEN", "MTAz.secret-token-value"},
+      {"DISCORD_APPLICATION_ID", "1030118727418646629"},
+      {"TEND_DISCORD_API_URL", "http://127.0.0.1:9/api/v10/"}};
+  auto c = load_config(std::nullopt, env_of(discord));
+  CHECK(c.platform == "discord");
+  CHECK(c.secrets.discord_token == "MTAz.secret-token-value");
+  CHECK(c.discord.application_id == "1030118727418646629");
+  CHECK(c.discord.api_url == "http://127.0.0.1:9/api/v10");
+  CHECK(c.discord.gateway_url.empty());
+
+  auto without_id = discord;
+  without_id.erase("DISCORD_APPLICATION_ID");
+  try {
+    load_config(std::nullopt, env_of(without_id));
+    FAIL("accepted Discord without an application id");
+  } catch (const ConfigError& e) {
+    CHECK(e.key == "DISCORD_APPLICATION_ID");
+    CHECK_THAT(e.what(), Contains("General Information") && !Contains("secret-token-value"));
+  }
+  auto prefixed = discord;
+  prefixed["DISCORD_TOKEN"] = "Bot MTAz.secret-token-value";
+  CHECK_THROWS_WITH(load_config(std::nullopt, env_of(prefixed)),
+                    Contains("DISCORD_TOKEN") && !Contains("secret-token-value"));
+  TempFile chosen("platform = \"discord\"\n");
+  CHECK_THROWS_WITH(load_config(chosen.path, env_of({})), Contains("DISCORD_TOKEN"));
+
+  // Both platforms' credentials: Tend asks which, rather than guess.
+  auto both = discord;
+  both["SLACK_APP_TOKEN"] = "xapp-1";
+  both["SLACK_BOT_TOKEN"] = "xoxb-1";
+  CHECK_THROWS_WITH(load_config(std::nullopt, env_of(both)), Contains("platform = \"discord\""));
+  TempFile slack_chosen("platform = \"slack\"\n");
+  CHECK(load_config(slack_chosen.path, env_of(both)).platform == "slack");
+}
+
 TEST_CASE("the example config documents every setting and loads as-is") {
   const std::filesystem::path example = std::string(TEND_SOURCE_DIR) + "/config/tend.example.toml";
   std::ifstream in(example);

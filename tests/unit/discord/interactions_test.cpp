@@ -217,3 +217,47 @@ TEST_CASE("the commands hash changes exactly when the set does") {
   families[0].summary = "record how you feel";
   CHECK(a != commands_hash(application_commands(families)));
 }
+
+TEST_CASE("a user option names the person as Discord resolved them, so someone new gets a name") {
+  auto d =
+      command_with_options(json::array({{{"name", "volunteer"}, {"type", 6}, {"value", "80351110224678912"}},
+                                        {{"name", "who"}, {"type", 6}, {"value", "11"}}}));
+  d["data"]["resolved"] = {
+      {"users",
+       {{"80351110224678912",
+         {{"id", "80351110224678912"}, {"username", "nelly"}, {"global_name", "Nelly Bly"}}}}}};
+  // One word: a display name with a space gives way to the username.
+  CHECK(as<platform::Command>(decode_interaction(d, kKey)).text == "<@80351110224678912|nelly> <@11>");
+  d["data"]["resolved"]["users"]["80351110224678912"]["global_name"] = "Nelly";
+  CHECK(as<platform::Command>(decode_interaction(d, kKey)).text == "<@80351110224678912|Nelly> <@11>");
+}
+
+TEST_CASE("an interaction id tells when Discord made it, which is when its 3 seconds began") {
+  const auto made = snowflake_time("786008729715212338");
+  REQUIRE(made);
+  // 2020-12-08T23:18:04Z, the docs' example interaction.
+  CHECK(std::chrono::duration_cast<std::chrono::seconds>(made->time_since_epoch()).count() == 1607469484);
+  CHECK_FALSE(snowflake_time("A_UNIQUE_TOKEN"));
+  CHECK_FALSE(snowflake_time(""));
+}
+
+TEST_CASE("what Tend does not handle is answered as Discord expects, saying what to do instead") {
+  auto d = fixture("interaction_create_slash_command.json");
+  d["type"] = 1;
+  CHECK(callback_refused(as<Refused>(decode_interaction(d, kKey)), "/tend help") == json{{"type", 1}});
+  d["type"] = 4;
+  CHECK(callback_refused(as<Refused>(decode_interaction(d, kKey)), "/tend help")["type"] == 8);
+
+  auto forged = fixture("interaction_create_button.json");
+  forged["data"]["custom_id"] = "checkin.score|5|AAAAAAAAAAAAAAAA";
+  const auto stale = callback_refused(as<Refused>(decode_interaction(forged, kKey)), "/ci help");
+  CHECK(stale["type"] == 4);
+  CHECK(stale["data"]["flags"] == kEphemeralFlag);
+  CHECK_THAT(stale["data"]["content"].get<std::string>(),
+             Catch::Contains("can't be used any more") && Catch::Contains("/ci help"));
+  auto menu = fixture("interaction_create_slash_command.json");
+  menu["data"]["type"] = 2;
+  CHECK_THAT(callback_refused(as<Refused>(decode_interaction(menu, kKey)), "/tend help")["data"]["content"]
+                 .get<std::string>(),
+             Catch::Contains("slash commands"));
+}

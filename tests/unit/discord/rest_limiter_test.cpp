@@ -100,7 +100,8 @@ TEST_CASE("responses: 50007 is permanent and says why; 5xx and no answer are tem
   auto dm_closed =
       classify_response({400, {}, R"({"message":"Cannot send messages to this user","code":50007})"});
   CHECK(dm_closed.status == Status::permanent_failure);
-  CHECK(dm_closed.error == "cannot send messages to this user (50007)");
+  CHECK(dm_closed.error == kCannotMessageUserText);
+  CHECK(dm_closed.recipient_unreachable);
   CHECK(classify_response({401, {}, R"({"message":"401: Unauthorized","code":0})"}).status ==
         Status::permanent_failure);
   CHECK(classify_response({502, {}, "<html>bad gateway</html>"}).status == Status::temporary_failure);

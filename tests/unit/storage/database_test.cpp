@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "storage/checkins.hpp"
 #include "storage/database.hpp"
@@ -105,6 +106,31 @@ TEST_CASE("a transaction that is not committed leaves nothing behind") {
     People(db).create("console", "ada", "Ada", t0);
   }
   CHECK_FALSE(People(db).by_platform_id("console", "ada"));
+}
+
+TEST_CASE("a write waits for another process's write, also after a read left a statement on a row") {
+  TempDir dir;
+  Database db({dir.path / "tend.db"});
+  {
+    Transaction tx(db);
+    People(db).create("console", "ada", "Ada", t0);
+    tx.commit();
+  }
+  REQUIRE(People(db).by_platform_id("console", "ada"));  // its statement stays on the row it found
+  SQLite::Database other((dir.path / "tend.db").string(), SQLite::OPEN_READWRITE);
+  other.exec("BEGIN IMMEDIATE");
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    other.exec("ROLLBACK");
+  });
+  // Without settling that read, SQLite would refuse at once ("database is locked").
+  CHECK_NOTHROW([&] {
+    Transaction tx(db);
+    People(db).create("console", "bo", "Bo", t0);
+    tx.commit();
+  }());
+  release.join();
+  CHECK(People(db).by_platform_id("console", "bo"));
 }
 
 TEST_CASE("the outbox writes one message per idempotency key") {
