@@ -94,7 +94,7 @@ class OnDiscord final : public Platform {
   OnDiscord() : dir_(bench::fresh_directory("bench-discord")) {
     for (int u = 0; u < kUsers; ++u) discord_.set_user({user(u), "user" + std::to_string(u), ""});
     tend_ = std::make_unique<testing::ChildProcess>(
-        dir_, std::vector<std::string>{TEND_BINARY, "run"},
+        dir_, std::vector<std::string>{bench::tend_binary(), "run"},
         std::vector<std::string>{"DISCORD_TOKEN=" + discord_.options().token,
                                  "DISCORD_APPLICATION_ID=" + discord_.options().application_id,
                                  "TEND_DISCORD_API_URL=" + discord_.api_base(), "TEND_LOG_LEVEL=warn"});

@@ -164,7 +164,7 @@ int main() {
   for (int n = 0; n < kVolunteers; ++n) discord.set_user({volunteer(n), "v" + std::to_string(n), ""});
   const auto dir = bench::fresh_directory("discord-network");
   testing::ChildProcess tend(
-      dir, {TEND_BINARY, "run"},
+      dir, {bench::tend_binary(), "run"},
       {"DISCORD_TOKEN=" + options.token, "DISCORD_APPLICATION_ID=" + options.application_id,
        "TEND_DISCORD_API_URL=" + discord.api_base(), "TEND_LOG_LEVEL=warn", "TEND_ADMINS=" + kAdmin});
   if (!testing::eventually([&] { return ready_sessions(discord) == 1; }, 30s)) {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -18,6 +19,13 @@
 #include "tests/integration/child_process.hpp"
 
 namespace tend::bench {
+
+// The Tend the benches run: this build's, or BENCH_TEND_BINARY's (to measure another build of it,
+// a Release or TEND_LEAN one, against the same load).
+inline std::string tend_binary() {
+  const char* other = std::getenv("BENCH_TEND_BINARY");
+  return other && *other ? other : TEND_BINARY;
+}
 
 inline double cpu_seconds(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
@@ -71,7 +79,7 @@ inline std::vector<std::string> tend_environment(const emulator::SlackEmulator& 
 inline std::unique_ptr<testing::ChildProcess> start_tend(const std::filesystem::path& dir,
                                                          emulator::SlackEmulator& slack,
                                                          const std::string& log_level = "warn") {
-  auto tend = std::make_unique<testing::ChildProcess>(dir, std::vector<std::string>{TEND_BINARY, "run"},
+  auto tend = std::make_unique<testing::ChildProcess>(dir, std::vector<std::string>{tend_binary(), "run"},
                                                       tend_environment(slack, log_level));
   if (!slack.wait_for_sockets(1, std::chrono::seconds(30)))
     throw std::runtime_error("Tend did not connect:\n" + tend->log());
@@ -103,7 +111,7 @@ inline std::vector<std::string> tend_environment(const emulator::MattermostEmula
 inline std::unique_ptr<testing::ChildProcess> start_tend(const std::filesystem::path& dir,
                                                          emulator::MattermostEmulator& mm,
                                                          const std::string& log_level = "info") {
-  auto tend = std::make_unique<testing::ChildProcess>(dir, std::vector<std::string>{TEND_BINARY, "run"},
+  auto tend = std::make_unique<testing::ChildProcess>(dir, std::vector<std::string>{tend_binary(), "run"},
                                                       tend_environment(mm, log_level));
   if (!mm.wait_for_sockets(1, std::chrono::seconds(30)))
     throw std::runtime_error("Tend did not connect:\n" + tend->log());
