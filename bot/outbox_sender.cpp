@@ -64,7 +64,7 @@ void OutboxSender::stop() {
   timer_.cancel();
 }
 
-void OutboxSender::give_up(const storage::OutboxItem& item, const platform::SendResult& result,
+bool OutboxSender::give_up(const storage::OutboxItem& item, const platform::SendResult& result,
                            bool is_alert) {
   const auto& to = item.recipient;
   storage::Transaction tx(db_);
@@ -74,6 +74,7 @@ void OutboxSender::give_up(const storage::OutboxItem& item, const platform::Send
                 to.kind == storage::OutboxRecipient::Kind::person ? "person" : "channel", result.error);
   // Tell the coordinators, unless the failed message was itself such an alert: once per message,
   // or once per person when the platform will never let Tend message them.
+  bool alerted = false;
   if (!is_alert) {
     std::optional<storage::Person> person;
     if (to.person_id) person = storage::People(db_).by_id(*to.person_id);
@@ -91,12 +92,15 @@ void OutboxSender::give_up(const storage::OutboxItem& item, const platform::Send
                    ". Please check that the recipient still exists and that Tend can message them.";
       key = kDeadLetterPrefix + std::to_string(item.id);
     }
-    for (const auto& admin : storage::People(db_).of_kind(storage::Kind::admin))
+    for (const auto& admin : storage::People(db_).of_kind(storage::Kind::admin)) {
       outbox.enqueue({storage::OutboxRecipient::Kind::person, admin.platform_user_id, admin.id}, alert,
                      clock_.now(), key + ":" + std::to_string(admin.id));
+      alerted = true;
+    }
   }
   tx.commit();
   metrics().outbox_dead(platform_);
+  return alerted;
 }
 
 boost::asio::awaitable<std::optional<std::chrono::steady_clock::time_point>> OutboxSender::deliver_due() {
@@ -157,7 +161,8 @@ boost::asio::awaitable<std::optional<std::chrono::steady_clock::time_point>> Out
         }
         case platform::SendResult::Status::temporary_failure:
           if (item.attempts + 1 >= options_.max_attempts) {
-            give_up(item, result, is_alert);
+            // The alerts it queues are due now: another pass sends them.
+            more |= give_up(item, result, is_alert);
           } else {
             storage::Transaction tx(db_);
             storage::Outbox(db_).retry_later(item.id, clock_.now() + backoff(item.attempts), result.error);
@@ -165,7 +170,7 @@ boost::asio::awaitable<std::optional<std::chrono::steady_clock::time_point>> Out
           }
           break;
         case platform::SendResult::Status::permanent_failure:
-          give_up(item, result, is_alert);
+          more |= give_up(item, result, is_alert);
           break;
       }
     }

@@ -57,7 +57,8 @@ class OutboxSender {
   int64_t delivered() const { return delivered_; }
 
  private:
-  void give_up(const storage::OutboxItem& item, const platform::SendResult& result, bool is_alert);
+  // Returns whether it queued alerts, which are due at once.
+  bool give_up(const storage::OutboxItem& item, const platform::SendResult& result, bool is_alert);
 
   boost::asio::steady_timer timer_;
   storage::Database& db_;

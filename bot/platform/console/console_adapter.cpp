@@ -6,6 +6,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <iostream>
+#include <thread>
 
 #include "base/text.hpp"
 #include "config/parse.hpp"
@@ -49,15 +50,29 @@ ConsoleAdapter::ConsoleAdapter(boost::asio::any_io_executor executor, std::istre
   // Reading std::cin must never flush std::cout from this thread: the io_context thread is the
   // only writer of the output.
   in_.tie(nullptr);
-  // std::istream cannot be read asynchronously (a file on stdin is not pollable), so one thread
-  // reads lines and posts them to the io_context, where everything else happens.
-  reader_ = std::thread([this] {
+}
+
+// std::istream cannot be read asynchronously (a file on stdin is not pollable), so one thread
+// reads lines and posts them to the io_context, where everything else happens. It starts with
+// run(), so a Tend that stops during start-up never reads its input.
+void ConsoleAdapter::start_reader() {
+  reader_link_ = std::make_shared<ReaderLink>();
+  reader_link_->adapter = this;
+  reader_link_->executor = executor_;
+  std::thread([link = reader_link_, &in = in_] {
+    auto hand_over = [&link](std::optional<std::string> line) {
+      std::lock_guard lock(link->mutex);
+      if (!link->adapter) return false;
+      boost::asio::post(link->executor, [link, line = std::move(line)]() mutable {
+        if (auto* adapter = link->adapter.load()) adapter->line_arrived(std::move(line));
+      });
+      return true;
+    };
     std::string line;
-    while (std::getline(in_, line))
-      boost::asio::post(executor_,
-                        [this, line = std::move(line)]() mutable { line_arrived(std::move(line)); });
-    boost::asio::post(executor_, [this] { line_arrived(std::nullopt); });
-  });
+    while (std::getline(in, line))
+      if (!hand_over(std::move(line))) return;
+    hand_over(std::nullopt);
+  }).detach();
 }
 
 void ConsoleAdapter::line_arrived(std::optional<std::string> line) {
@@ -66,8 +81,9 @@ void ConsoleAdapter::line_arrived(std::optional<std::string> line) {
 }
 
 ConsoleAdapter::~ConsoleAdapter() {
-  // A reader blocked on a terminal cannot be interrupted; the process is ending anyway.
-  if (reader_.joinable()) reader_.detach();
+  if (!reader_link_) return;
+  std::lock_guard lock(reader_link_->mutex);
+  reader_link_->adapter = nullptr;
 }
 
 void ConsoleAdapter::stop() {
@@ -103,6 +119,7 @@ boost::asio::awaitable<std::optional<std::string>> ConsoleAdapter::next_line() {
 }
 
 boost::asio::awaitable<void> ConsoleAdapter::run(Dispatcher& dispatcher) {
+  if (!editor_) start_reader();
   if (interactive_)
     write("Tend console. You are @" + person_ + ". Type :help for help" +
           (editor_ ? "; Tab completes, arrow keys walk the history" : "") + ".\n");

@@ -6,6 +6,7 @@
 //
 // Only the io_context thread writes the output. From a pipe or a file, a reader thread reads lines
 // and posts them; in a terminal, libedit reads keys on the io_context thread (line_editor.hpp).
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
@@ -14,9 +15,9 @@
 #include <iosfwd>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "base/clock.hpp"
 #include "bot/platform/adapter.hpp"
@@ -66,6 +67,15 @@ class ConsoleAdapter final : public Adapter {
   // Everything shown goes through here, on the io_context thread.
   void write(std::string_view text);
   void line_arrived(std::optional<std::string> line);
+  void start_reader();
+
+  // What the reader thread may touch. The thread can outlive the adapter (a read blocked on a
+  // terminal or an open pipe cannot be interrupted), so it holds this, never the adapter itself.
+  struct ReaderLink {
+    std::mutex mutex;                      // orders a post against the adapter going away
+    std::atomic<ConsoleAdapter*> adapter;  // null once the adapter is destroyed
+    boost::asio::any_io_executor executor;
+  };
 
   boost::asio::any_io_executor executor_;
   std::istream& in_;
@@ -76,7 +86,7 @@ class ConsoleAdapter final : public Adapter {
   std::map<std::string, std::vector<Button>> last_buttons_;  // per person
   std::deque<std::optional<std::string>> lines_;             // nullopt: end of input
   boost::asio::steady_timer line_ready_;
-  std::thread reader_;
+  std::shared_ptr<ReaderLink> reader_link_;
   std::unique_ptr<LineEditor> editor_;  // in a terminal, when built with libedit
   std::string pending_time_;
   bool interactive_ = false;
