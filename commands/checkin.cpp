@@ -18,6 +18,9 @@ namespace {
 
 constexpr int kHistoryShown = 10;
 constexpr int kTrendWindow = 8;
+// A team view's page: a staff member's usual team, and well within a chat message's limits.
+constexpr int kTeamPage = 25;
+constexpr int kLastTeamPage = 1'000'000;  // 25 million volunteers
 
 std::vector<Button> score_buttons() {
   return commands::score_buttons("checkin.score", "struggling", "great");
@@ -38,7 +41,7 @@ Reply ask_for_score(const Context& ctx) {
   return r;
 }
 
-std::optional<int> parse_score_word(std::string_view word) {
+std::optional<int> parse_whole_number(std::string_view word) {
   int value = 0;
   auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), value);
   if (ec != std::errc{} || end != word.data() + word.size()) return std::nullopt;
@@ -104,7 +107,7 @@ Reply record(Context& ctx, std::optional<int> score, std::string note) {
 Reply checkin(Context& ctx, std::string_view args) {
   if (args.empty()) return ask_for_score(ctx);
   auto [first, rest] = split_word(args);
-  if (auto score = parse_score_word(first)) {
+  if (auto score = parse_whole_number(first)) {
     if (*score < 1 || *score > 5)
       throw UserError(std::string(first) +
                       " is not a score: use a number from 1 (struggling) to 5 (great), "
@@ -151,19 +154,39 @@ std::string trend_arrow(const std::vector<storage::Checkin>& newest_first) {
   return " →";
 }
 
-Reply team(Context& ctx, std::string_view) {
+Reply team(Context& ctx, std::string_view args) {
+  int page = 1;
+  if (!trim(args).empty()) {
+    const auto asked = parse_whole_number(trim(args));
+    if (!asked || *asked < 1)
+      throw UserError(
+          "`" + ctx.slash("checkin") + " team` shows your volunteers " + std::to_string(kTeamPage) +
+          " at a time; add a page number for the rest, for example `" + ctx.slash("checkin") + " team 2`.");
+    page = *asked;
+  }
+  // One more than a page is read, to know whether another page follows. (Past the last page the
+  // list is empty; the bound only keeps the offset from overflowing.)
+  const int offset = (std::min(page, kLastTeamPage) - 1) * kTeamPage;
   storage::People people(ctx.db);
-  auto volunteers = people.supervised_by(ctx.caller.id);
+  auto volunteers = people.supervised_by(ctx.caller.id, kTeamPage + 1, offset);
   std::string heading = "*Your volunteers*";
-  if (volunteers.empty() && ctx.caller.kind == storage::Kind::admin) {
-    volunteers = people.of_kind(storage::Kind::volunteer);
+  if (ctx.caller.kind == storage::Kind::admin && people.supervised_by(ctx.caller.id, 1, 0).empty()) {
+    volunteers = people.of_kind(storage::Kind::volunteer, kTeamPage + 1, offset);
     heading = "*All volunteers* (no one is assigned to you)";
   }
+  if (volunteers.empty() && page > 1)
+    throw UserError("There is no page " + std::to_string(page) + " of your volunteers: `" +
+                    ctx.slash("checkin") + " team` starts from the first.");
   if (volunteers.empty())
     return Reply{"No volunteers are assigned to you yet. An admin can assign one with `" + ctx.slash("tend") +
                      " admin supervisor @volunteer @you`.",
                  {},
                  {}};
+  const bool more = volunteers.size() > static_cast<std::size_t>(kTeamPage);
+  if (more) volunteers.pop_back();
+  if (more || page > 1)
+    heading += ", " + std::to_string(offset + 1) + "–" +
+               std::to_string(offset + static_cast<int>(volunteers.size()));
   const auto overdue_after = ctx.settings().duration("checkin.overdue_after");
   std::string text = heading + "\n";
   for (const auto& v : volunteers) {
@@ -195,11 +218,12 @@ Reply team(Context& ctx, std::string_view) {
     if (auto debriefs = debriefs_at_a_glance(ctx, v)) text += "\n    " + *debriefs;
     text += "\n";
   }
+  if (more) text += "More: `" + ctx.slash("checkin") + " team " + std::to_string(page + 1) + "`\n";
   return Reply{text, {}, {}};
 }
 
 Reply score_button(Context& ctx, const ActionInput& input) {
-  auto score = parse_score_word(input.value);
+  auto score = parse_whole_number(input.value);
   if (!score || *score < 1 || *score > 5)
     throw UserError("That button is out of date; type `" + ctx.slash("checkin") + " 3` instead.");
   return record(ctx, score, "");
@@ -207,7 +231,7 @@ Reply score_button(Context& ctx, const ActionInput& input) {
 
 Reply form_submitted(Context& ctx, const ActionInput& input) {
   auto it = input.fields.find("score");
-  auto score = it == input.fields.end() ? std::nullopt : parse_score_word(it->second);
+  auto score = it == input.fields.end() ? std::nullopt : parse_whole_number(it->second);
   if (!score || *score < 1 || *score > 5) throw UserError("Please pick a score from 1 to 5.");
   auto note = input.fields.find("note");
   return record(ctx, score, note == input.fields.end() ? "" : std::string(trim(note->second)));
@@ -292,18 +316,19 @@ void start_routines(Services& s, const storage::Person& person) {
 }
 
 void add_checkin(Registry& registry) {
-  registry.add(Family{
-      "checkin",
-      "tell Tend how you are doing",
-      {
-          {"", "[1-5] [note…]",
-           "record how you are (1 struggling – 5 great); `private` in the note keeps it from your "
-           "supervisor; "
-           "`support` tells them at once",
-           anyone, checkin},
-          {"history", "", "your own last check-ins", anyone, history},
-          {"team", "", "your volunteers: last check-in, trend, who is overdue", staff_and_admins, team},
-      }});
+  registry.add(
+      Family{"checkin",
+             "tell Tend how you are doing",
+             {
+                 {"", "[1-5] [note…]",
+                  "record how you are (1 struggling – 5 great); `private` in the note keeps it from your "
+                  "supervisor; "
+                  "`support` tells them at once",
+                  anyone, checkin},
+                 {"history", "", "your own last check-ins", anyone, history},
+                 {"team", "[page]", "your volunteers, 25 at a time: last check-in, trend, who is overdue",
+                  staff_and_admins, team},
+             }});
   registry.add(ActionSpec{"checkin.score", anyone, score_button});
   registry.add(ActionSpec{"checkin.form", anyone, form_submitted});
   registry.add(JobSpec{storage::JobKind::checkin_prompt, prompt, config::MessageKind::prompt});

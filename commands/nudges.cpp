@@ -1,4 +1,7 @@
 #include "commands/nudges.hpp"
+
+#include <set>
+
 #include "storage/time.hpp"
 
 #include "commands/families.hpp"
@@ -10,6 +13,9 @@
 
 namespace tend::commands {
 namespace {
+
+// Buttons that fit one message on every platform, however many staff there are.
+constexpr int kHandOverChoices = 10;
 
 std::string escalation_key(int64_t nudge_id) {
   return "nudge:" + std::to_string(nudge_id) + ":escalate";
@@ -68,11 +74,27 @@ Reply snooze(Context& ctx, const ActionInput& input) {
 Reply hand_over(Context& ctx, const ActionInput& input) {
   auto [nudge, volunteer] = load(ctx, input.value);
   Reply r{"Who should reach out to " + volunteer.display_name + " instead?", {}, {}};
-  for (auto kind : {storage::Kind::staff, storage::Kind::admin})
-    for (const auto& p : storage::People(ctx.db).of_kind(kind))
-      if (p.id != ctx.caller.id)
-        r.buttons.push_back(
-            {p.display_name, "nudge.hand_over_to", std::to_string(nudge.id) + ":" + std::to_string(p.id)});
+  // The volunteer's supervisor first, then admins and staff by name.
+  storage::People people(ctx.db);
+  std::vector<storage::Person> choices;
+  if (volunteer.supervisor_id)
+    if (auto supervisor = people.by_id(*volunteer.supervisor_id)) choices.push_back(*supervisor);
+  for (auto kind : {storage::Kind::admin, storage::Kind::staff})
+    for (auto& p : people.of_kind(kind, kHandOverChoices + 2, 0)) choices.push_back(std::move(p));
+  std::set<int64_t> offered{ctx.caller.id};
+  bool more = false;
+  for (const auto& p : choices) {
+    if (!p.is_staff() || !offered.insert(p.id).second) continue;
+    if (r.buttons.size() == kHandOverChoices) {
+      more = true;
+      break;
+    }
+    r.buttons.push_back(
+        {p.display_name, "nudge.hand_over_to", std::to_string(nudge.id) + ":" + std::to_string(p.id)});
+  }
+  if (more)
+    r.text += " (The first " + std::to_string(kHandOverChoices) +
+              ": their supervisor, then admins and staff by name.)";
   if (r.buttons.empty()) r.text = "There is no other staff member in Tend to hand this over to.";
   return r;
 }

@@ -207,6 +207,25 @@ std::vector<Person> People::of_kind(Kind kind) {
   return all(s);
 }
 
+std::vector<Person> People::supervised_by(int64_t staff_id, int limit, int offset) {
+  static const auto sql =
+      select("supervisor_id = ? ORDER BY display_name COLLATE NOCASE, id LIMIT ? OFFSET ?");
+  auto& s = db_.statement(sql);
+  s.bind(1, staff_id);
+  s.bind(2, limit);
+  s.bind(3, offset);
+  return all(s);
+}
+
+std::vector<Person> People::of_kind(Kind kind, int limit, int offset) {
+  static const auto sql = select("kind = ? ORDER BY display_name COLLATE NOCASE, id LIMIT ? OFFSET ?");
+  auto& s = db_.statement(sql);
+  s.bind(1, std::string(to_string(kind)));
+  s.bind(2, limit);
+  s.bind(3, offset);
+  return all(s);
+}
+
 void People::set_role(int64_t id, int64_t role_id) {
   db_.cache<PeopleCache>().clear();
   auto& s = db_.statement("UPDATE people SET role_id = ? WHERE id = ?");

@@ -59,6 +59,10 @@ class People {
   void set_role(int64_t id, int64_t role_id);
   std::vector<Person> supervised_by(int64_t staff_id);
   std::vector<Person> of_kind(Kind kind);
+  // The same lists a page at a time, in the same order: at most `limit` people after the first
+  // `offset`, so a long list costs what one page costs.
+  std::vector<Person> supervised_by(int64_t staff_id, int limit, int offset);
+  std::vector<Person> of_kind(Kind kind, int limit, int offset);
   // Deletes the person; what is theirs (check-ins, stories, bookings, nudges, outbox rows)
   // goes with them by cascade. Settings and the audit log are not theirs to cascade: see
   // SettingsStore::forget and Audit::redact_about.

@@ -162,6 +162,29 @@ TEST_CASE("the team view flags who is overdue") {
   CHECK_THAT(w.say("sam", "/checkin team").text, Contains("overdue"));
 }
 
+TEST_CASE("a long team view comes a page at a time: everyone once, in name order, with the way on") {
+  Workspace w;
+  w.say("ada", "/tend help");  // an admin with no team of their own sees every volunteer
+  for (int k = 60; k > 0; --k) w.say("v" + std::to_string(100 + k), "/checkin 4");
+  std::vector<std::string> seen;
+  for (int page = 1; page <= 3; ++page) {
+    const auto text =
+        w.say("ada", page == 1 ? "/checkin team" : "/checkin team " + std::to_string(page)).text;
+    INFO(text);
+    CHECK_THAT(text, Contains("*All volunteers*"));
+    CHECK((text.find("More: `/checkin team " + std::to_string(page + 1) + "`") != std::string::npos) ==
+          (page < 3));
+    for (std::size_t at = text.find("• *v"); at != std::string::npos; at = text.find("• *v", at + 1))
+      seen.push_back(text.substr(at + 5, 4));
+  }
+  std::vector<std::string> expected;
+  for (int k = 1; k <= 60; ++k) expected.push_back("v" + std::to_string(100 + k));
+  CHECK(seen == expected);
+  CHECK_THAT(w.say("ada", "/checkin team 3").text, Contains("51–60"));
+  CHECK_THAT(w.say("ada", "/checkin team 4").text, Contains("There is no page 4"));
+  CHECK_THAT(w.say("ada", "/checkin team next").text, Contains("`/checkin team 2`"));
+}
+
 TEST_CASE("admin commands are for admins, and every change is audited") {
   Workspace w;
   w.say("sam", "/tend help");

@@ -123,6 +123,24 @@ TEST_CASE("Snooze brings the nudge back the next day; Hand over makes another st
   CHECK(handed[0].message.buttons.size() == 3);
 }
 
+TEST_CASE("Hand over offers a bounded choice however many staff there are: the admins, then staff by name") {
+  Team t;
+  for (int k = 20; k > 0; --k) {
+    const auto name = "s" + std::to_string(100 + k);
+    t.say(name, "/tend help");
+    t.say("ada", "/tend admin person @" + name + " staff");
+  }
+  t.say("bo", "/story today 09:00 conference talk");
+  t.advance(days(1));
+  auto nudge = t.to_containing("sam", "shared their story").at(0);
+  auto choices = t.press("sam", nudge.message.buttons[2]);
+  std::vector<std::string> labels;
+  for (const auto& b : choices.buttons) labels.push_back(b.label);
+  CHECK(labels == std::vector<std::string>{"ada", "kim", "s101", "s102", "s103", "s104", "s105", "s106",
+                                           "s107", "s108"});
+  CHECK_THAT(choices.text, Contains("The first 10"));
+}
+
 TEST_CASE("a future story sends a preparation note at once and a reminder the day before") {
   Team t;
   t.say("bo", "/story 2026-06-10 14:00 training day talk");
