@@ -10,8 +10,10 @@
 // the ratio big / small. What a person owns is the same size in both databases, so a ratio above 1
 // is what the rest of the data costs them.
 //
-// --slow prints each SQL statement that takes over a millisecond on the big database, with the
-// item it ran for: where a ratio above 2 comes from.
+// --only=TEXT measures only the items whose name contains TEXT.
+//
+// --slow[=µs] prints each SQL statement that takes longer than that (1,000 µs unless given) on
+// the big database, with the item it ran for: where a ratio above 2 comes from.
 //
 // --keep=DIR keeps the databases in DIR and reuses them on the next run (for working on a fix:
 // a reused database has been changed a little by the runs before, and is migrated when opened).
@@ -351,10 +353,11 @@ class Sink final : public platform::Delivery {
 };
 
 const std::string* g_measuring = nullptr;  // the item whose statements --slow names
+sqlite3_int64 g_slow_ns = 1'000'000;
 
 int print_slow_statement(unsigned, void*, void* statement, void* nanoseconds) {
   const auto ns = *static_cast<sqlite3_int64*>(nanoseconds);
-  if (ns > 1'000'000 && g_measuring)
+  if (ns > g_slow_ns && g_measuring)
     std::cerr << "  slow (" << ns / 1000 << " µs) in " << *g_measuring << ": "
               << sqlite3_sql(static_cast<sqlite3_stmt*>(statement)) << "\n";
   return 0;
@@ -386,8 +389,9 @@ struct Env {
   OutboxSender sender;
   std::vector<storage::Person> team;  // the measured team's volunteers, V0 … V24
   storage::Person staff;              // their supervisor, S0
-  int counter = 0;                    // for names and ids unique to a run
-  std::string scratch;                // what a run's set-up leaves for the measured part
+  // For names and ids unique to a run, also in a database kept from an earlier one.
+  int counter = static_cast<int>(std::random_device{}() % 1'000'000) * 1000;
+  std::string scratch;  // what a run's set-up leaves for the measured part
 
   // The volunteers who are neither on a break nor silent (V7 went quiet, V13 is on a break).
   const storage::Person& volunteer(int run) {
@@ -836,14 +840,18 @@ int main(int argc, char** argv) {
   int volunteers = 20000, runs = 21;
   std::optional<std::filesystem::path> keep;
   bool slow = false;
+  std::string only;  // measure only the items whose name contains this
   std::vector<std::string> numbers;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg.rfind("--keep=", 0) == 0)
       keep = arg.substr(7);
-    else if (arg == "--slow")
+    else if (arg.rfind("--only=", 0) == 0)
+      only = arg.substr(7);
+    else if (arg == "--slow" || arg.rfind("--slow=", 0) == 0) {
       slow = true;
-    else
+      if (arg.size() > 7) g_slow_ns = std::stoll(arg.substr(7)) * 1000;
+    } else
       numbers.push_back(arg);
   }
   if (numbers.size() > 0) volunteers = std::stoi(numbers[0]);
@@ -883,6 +891,7 @@ int main(int argc, char** argv) {
   };
   std::vector<Row> rows;
   for (auto& item : items()) {
+    if (item.what.find(only) == std::string::npos) continue;
     std::cerr << "measuring " << item.what << "\n";
     g_measuring = &item.what;
     std::vector<double> cost[2];
@@ -906,6 +915,7 @@ int main(int argc, char** argv) {
     }
     rows.push_back({item.what, median(cost[0]), median(cost[1])});
   }
+  g_measuring = nullptr;
 
   std::printf("Cost as the data grows (bench_scale %d %d)\n", volunteers, runs);
   std::printf("big:   %s\nsmall: the measured team alone (1 staff member, 25 volunteers, an admin)\n",
