@@ -11,6 +11,10 @@ namespace tend::storage {
 namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
+// The checkpoint thread keeps the log far below this; it only bounds the file if that thread
+// cannot keep up (SQLite's default is 1,000 pages).
+constexpr int kWriterCheckpointPages = 10'000;
+constexpr std::chrono::milliseconds kCheckpointEvery{250};
 
 SQLite::Database open_file(const std::filesystem::path& path) {
   if (path != ":memory:") {
@@ -43,6 +47,7 @@ Database::Database(const OpenOptions& options) : path_(options.path), db_(open_f
     if (path_ != ":memory:") {
       auto mode = db_.execAndGet("PRAGMA journal_mode = WAL").getString();
       if (mode != "wal") throw StorageError("the database " + path_.string() + " cannot use WAL mode");
+      db_.exec("PRAGMA wal_autocheckpoint = " + std::to_string(kWriterCheckpointPages));
     }
     db_.exec(options.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
   } catch (const SQLite::Exception& e) {
@@ -50,6 +55,7 @@ Database::Database(const OpenOptions& options) : path_(options.path), db_(open_f
                        "). Move it away or point TEND_DB at another file.");
   }
   migrate();
+  if (path_ != ":memory:") checkpointer_ = std::make_unique<Checkpointer>(path_, kCheckpointEvery);
 }
 
 SQLite::Statement& Database::statement(std::string_view sql) {

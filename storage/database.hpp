@@ -15,6 +15,8 @@
 #include <typeindex>
 #include <unordered_map>
 
+#include "storage/checkpointer.hpp"
+
 namespace tend::storage {
 
 // A problem with the database file that a person has to fix (wrong file, no permission, newer
@@ -83,6 +85,7 @@ class Database {
   SQLite::Database db_;
   std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>, TextHash, std::equal_to<>> statements_;
   std::unordered_map<std::type_index, std::unique_ptr<Cache>> caches_;
+  std::unique_ptr<Checkpointer> checkpointer_;  // for a file; stops before the connection closes
 };
 
 // BEGIN IMMEDIATE … COMMIT; rolls back when destroyed uncommitted (an exception in a handler).
