@@ -305,6 +305,28 @@ CREATE INDEX supervision_bookings_slot ON supervision_bookings(slot_id, status);
 -- The daily pass forgets handled deliveries by their reply.
 CREATE INDEX inbound_ids_reply ON inbound_ids(reply_id);
 )sql"},
+    {10, "pending jobs and messages counted as they change, so /metrics costs the same at any size", R"sql(
+-- count(*) reads a whole index: 23 ms a scrape with a million jobs. Triggers keep the counts in
+-- the same transaction as the change, so a rollback takes them back too.
+CREATE TABLE tallies (
+  name  TEXT PRIMARY KEY,
+  n     INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO tallies (name, n) SELECT 'jobs', count(*) FROM jobs;
+INSERT INTO tallies (name, n) SELECT 'outbox_pending', count(*) FROM outbox WHERE status = 'pending';
+CREATE TRIGGER jobs_tally_insert AFTER INSERT ON jobs
+BEGIN UPDATE tallies SET n = n + 1 WHERE name = 'jobs'; END;
+CREATE TRIGGER jobs_tally_delete AFTER DELETE ON jobs
+BEGIN UPDATE tallies SET n = n - 1 WHERE name = 'jobs'; END;
+CREATE TRIGGER outbox_tally_insert AFTER INSERT ON outbox WHEN new.status = 'pending'
+BEGIN UPDATE tallies SET n = n + 1 WHERE name = 'outbox_pending'; END;
+CREATE TRIGGER outbox_tally_delete AFTER DELETE ON outbox WHEN old.status = 'pending'
+BEGIN UPDATE tallies SET n = n - 1 WHERE name = 'outbox_pending'; END;
+CREATE TRIGGER outbox_tally_update AFTER UPDATE OF status ON outbox
+WHEN (old.status = 'pending') != (new.status = 'pending')
+BEGIN UPDATE tallies SET n = n + (CASE WHEN new.status = 'pending' THEN 1 ELSE -1 END)
+      WHERE name = 'outbox_pending'; END;
+)sql"},
 };
 
 }  // namespace

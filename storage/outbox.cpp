@@ -150,7 +150,11 @@ void Outbox::mark_dead(int64_t id, const std::string& error) {
 }
 
 int64_t Outbox::count_pending() {
-  return db_.sql().execAndGet("SELECT count(*) FROM outbox WHERE status = 'pending'").getInt64();
+  // Kept by triggers (migration 10). Reset at once, so the statement holds no read snapshot.
+  auto& s = db_.statement("SELECT n FROM tallies WHERE name = 'outbox_pending'");
+  const int64_t n = s.executeStep() ? s.getColumn(0).getInt64() : 0;
+  s.reset();
+  return n;
 }
 
 }  // namespace tend::storage
