@@ -591,7 +591,12 @@ void DiscordEmulator::send_reconnect() {
 void DiscordEmulator::send_invalid_session(bool resumable) {
   on_io(*state_, [s = state_.get(), resumable] {
     if (!resumable) s->session_valid = false;
-    for (auto& socket : s->sockets) send(*s, socket, op_frame(9, resumable).dump());
+    for (auto& socket : s->sockets) {
+      send(*s, socket, op_frame(9, resumable).dump());
+      // As Discord does: a session that ended dispatches nothing more, so an interaction created
+      // now waits for the next session instead of going down a socket the client is leaving.
+      if (!resumable) socket->attached = false;
+    }
   });
 }
 void DiscordEmulator::close_sockets(int code) {
