@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/stats.hpp"
 #include "tests/emulator/mattermost/mattermost_emulator.hpp"
 #include "tests/emulator/slack_emulator.hpp"
 #include "tests/integration/child_process.hpp"
@@ -138,18 +139,6 @@ inline void add_people(emulator::SlackEmulator& slack, int volunteers) {
   slack.set_user("UADA", {"ada", "Ada Lovelace", "Europe/London"});
   for (int u = 0; u < volunteers; ++u)
     slack.set_user("U" + std::to_string(u), {"user" + std::to_string(u), "User", "Europe/London"});
-}
-
-// The value at fraction p (0 to 1) of the sorted values, nearest rank.
-inline double percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
-  return values[std::min(index, values.size() - 1)];
-}
-
-inline double median(std::vector<double> values) {
-  return percentile(std::move(values), 0.5);
 }
 
 }  // namespace tend::bench

@@ -38,6 +38,7 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include "bench/stats.hpp"
 #include "bot/outbox_sender.hpp"
 #include "bot/router.hpp"
 #include "bot/scheduler.hpp"
@@ -59,6 +60,7 @@
 
 using namespace tend;
 using namespace std::chrono;
+using bench::median;
 using storage::JobKind;
 
 namespace {
@@ -93,11 +95,6 @@ double thread_cpu_us() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
 }
 
 std::string padded(int n) {

@@ -71,6 +71,15 @@ SQLite::Statement& Database::statement(std::string_view sql) {
   return statement;
 }
 
+int64_t Database::tally(std::string_view name) {
+  // Reset at once, so the statement holds no read snapshot until its next use.
+  auto& s = statement("SELECT n FROM tallies WHERE name = ?");
+  s.bind(1, std::string(name));
+  const int64_t n = s.executeStep() ? s.getColumn(0).getInt64() : 0;
+  s.reset();
+  return n;
+}
+
 void Database::rolled_back() {
   for (auto& [type, cache] : caches_) cache->clear();
 }

@@ -47,6 +47,8 @@ class Database {
   Database& operator=(const Database&) = delete;
 
   SQLite::Database& sql() { return db_; }
+  // A count that triggers keep as rows change (migration 10): "jobs", "outbox_pending".
+  int64_t tally(std::string_view name);
   // A prepared statement kept for the life of the connection, reset and unbound, ready to bind.
   SQLite::Statement& statement(std::string_view sql);
 

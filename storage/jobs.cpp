@@ -151,11 +151,7 @@ int Jobs::remove_about(int64_t person_id) {
 }
 
 int64_t Jobs::count() {
-  // Kept by triggers (migration 10). Reset at once, so the statement holds no read snapshot.
-  auto& s = db_.statement("SELECT n FROM tallies WHERE name = 'jobs'");
-  const int64_t n = s.executeStep() ? s.getColumn(0).getInt64() : 0;
-  s.reset();
-  return n;
+  return db_.tally("jobs");
 }
 
 }  // namespace tend::storage

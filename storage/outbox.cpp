@@ -150,11 +150,7 @@ void Outbox::mark_dead(int64_t id, const std::string& error) {
 }
 
 int64_t Outbox::count_pending() {
-  // Kept by triggers (migration 10). Reset at once, so the statement holds no read snapshot.
-  auto& s = db_.statement("SELECT n FROM tallies WHERE name = 'outbox_pending'");
-  const int64_t n = s.executeStep() ? s.getColumn(0).getInt64() : 0;
-  s.reset();
-  return n;
+  return db_.tally("outbox_pending");
 }
 
 }  // namespace tend::storage
