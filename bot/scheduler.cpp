@@ -17,6 +17,7 @@ constexpr int kBatch = 500;
 constexpr std::chrono::minutes kRetryFailedJobAfter{5};
 // The scheduler wakes at least this often, so "alive at" is never older than this while Tend runs.
 constexpr std::chrono::minutes kHeartbeat{5};
+constexpr std::chrono::seconds kRetryFailedPassAfter{5};
 
 }  // namespace
 
@@ -104,17 +105,18 @@ int Scheduler::run_due() {
 
 boost::asio::awaitable<void> Scheduler::run() {
   while (!stopping_) {
+    auto wait = std::chrono::duration_cast<std::chrono::system_clock::duration>(kHeartbeat);
     try {
       run_due();
+      if (auto next = storage::Jobs(db_).earliest())
+        wait = std::min(wait,
+                        std::max(std::chrono::system_clock::duration::zero(), *next - clock_.precise_now()));
     } catch (const std::exception& e) {
-      spdlog::error("scheduler pass failed, retrying shortly: {}", e.what());
+      // The due jobs are still due: without a pause the pass would fail again at once, for ever.
+      spdlog::error("scheduler pass failed, retrying in {} s: {}", kRetryFailedPassAfter.count(), e.what());
+      wait = kRetryFailedPassAfter;
     }
     if (stopping_) break;
-    auto next = storage::Jobs(db_).earliest();
-    auto wait = std::chrono::duration_cast<std::chrono::system_clock::duration>(kHeartbeat);
-    if (next)
-      wait =
-          std::min(wait, std::max(std::chrono::system_clock::duration::zero(), *next - clock_.precise_now()));
     timer_.expires_after(wait);
     boost::system::error_code ec;
     co_await timer_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));

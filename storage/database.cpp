@@ -1,10 +1,13 @@
 #include "storage/database.hpp"
 
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
+
 #include <chrono>
 
 #include <system_error>
 
+#include "storage/gathered_wal.hpp"
 #include "storage/migrations.hpp"
 
 namespace tend::storage {
@@ -26,7 +29,8 @@ SQLite::Database open_file(const std::filesystem::path& path) {
     }
   }
   try {
-    return SQLite::Database(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    return SQLite::Database(path.string().c_str(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 0,
+                            gathered_wal_vfs());
   } catch (const SQLite::Exception& e) {
     throw StorageError("cannot open the database " + path.string() + ": " + e.what() +
                        " (check that the file and its directory are writable)");
@@ -43,6 +47,10 @@ int64_t unix_now() {
 Database::Database(const OpenOptions& options) : path_(options.path), db_(open_file(options.path)) {
   try {
     db_.exec("PRAGMA foreign_keys = ON");
+    // Each command of a batch runs under a savepoint, whose undo records SQLite keeps in a temporary
+    // file once they pass 64 KiB, and never in memory again: ten writes a command in a burst. In
+    // memory they are emptied when each command's savepoint is released.
+    db_.exec("PRAGMA temp_store = MEMORY");
     db_.setBusyTimeout(kBusyTimeoutMs);
     if (path_ != ":memory:") {
       auto mode = db_.execAndGet("PRAGMA journal_mode = WAL").getString();
@@ -158,6 +166,13 @@ Transaction::Transaction(Database& db) : db_(db) {
   for (auto* statement = sqlite3_next_stmt(handle, nullptr); statement;
        statement = sqlite3_next_stmt(handle, statement))
     if (sqlite3_stmt_busy(statement)) sqlite3_reset(statement);
+  if (!sqlite3_get_autocommit(handle)) {
+    // Left open by a failure SQLite did not recover from (see Savepoint): every BEGIN after it
+    // would fail, and Tend would handle nothing more until restarted.
+    spdlog::error("the database had a transaction left open by an earlier error; rolled it back");
+    db_.rolled_back();
+    db_.statement("ROLLBACK").exec();
+  }
   db_.statement("BEGIN IMMEDIATE").exec();
 }
 
@@ -179,6 +194,10 @@ void Transaction::commit() {
 
 // Savepoints open and close once per command: their statements are prepared once, like the rest.
 Savepoint::Savepoint(Database& db) : db_(db) {
+  // After some errors (a full disk, an I/O error) SQLite rolls the whole transaction back itself.
+  // A SAVEPOINT then would open a transaction of its own, which nothing would commit.
+  if (sqlite3_get_autocommit(db_.sql().getHandle()))
+    throw StorageError("the database rolled the transaction back after an earlier error");
   db_.statement("SAVEPOINT tend_command").exec();
 }
 

@@ -1,3 +1,5 @@
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -105,6 +107,27 @@ TEST_CASE("a transaction that is not committed leaves nothing behind") {
     Transaction tx(db);
     People(db).create("console", "ada", "Ada", t0);
   }
+  CHECK_FALSE(People(db).by_platform_id("console", "ada"));
+}
+
+TEST_CASE("a command after SQLite rolled the batch back on its own is refused, not committed alone") {
+  Database db({":memory:"});
+  Transaction tx(db);
+  db.sql().exec("ROLLBACK");  // what SQLite does itself after a full disk or an I/O error
+  CHECK_THROWS_AS(Savepoint(db), StorageError);
+  CHECK(sqlite3_get_autocommit(db.sql().getHandle()) != 0);  // no transaction was opened by it
+}
+
+TEST_CASE("a transaction left open by an earlier failure does not stop every later one") {
+  Database db({":memory:"});
+  db.sql().exec("BEGIN");
+  People(db).create("console", "ada", "Ada", t0);  // in the transaction nobody will commit
+  {
+    Transaction tx(db);
+    People(db).create("console", "bo", "Bo", t0);
+    tx.commit();
+  }
+  CHECK(People(db).by_platform_id("console", "bo"));
   CHECK_FALSE(People(db).by_platform_id("console", "ada"));
 }
 
