@@ -1,17 +1,20 @@
 // bench_slack [runs=3] [burst=20000] [steady_seconds=5]
 //
-// Tend (`tend run`, every check-in committed to SQLite before its ack) and a minimal Bolt for
-// JavaScript 5 app (tests/bolt/app.js, answering `/checkin <score>` in its ack, storing nothing),
-// each driven in turn by the same load generator through the same in-repo Slack emulator over
-// loopback Socket Mode, every command a `/checkin 4` from one of 100 people. For each bot, `runs` fresh
-// processes; each run measures:
+// Tend (`tend run`, every check-in committed to SQLite before its ack), the floor (floor_bot.cpp:
+// a minimal C++ bot that only parses the envelope, commits one row to SQLite as Tend does, several
+// envelopes to a commit when they are already readable, and acks; no routing, people, stored
+// replies, scheduling or outbox, so how far Tend is above it is what those cost) and a minimal Bolt
+// for JavaScript 5 app (tests/bolt/app.js, answering `/checkin <score>` in its ack, storing
+// nothing), each driven in turn by the same load generator through the same in-repo Slack emulator
+// over loopback Socket Mode, every command a `/checkin 4` from one of 100 people. For each bot,
+// `runs` fresh processes; each run measures:
 //   - resident memory when idle (after connecting and 200 warm-up commands),
 //   - ack latency (envelope queued → its ack read) at a steady 1,000 commands/s, and the CPU
 //     seconds of the bot process per 1,000 commands at that rate (batches are small there, so
 //     what a command costs alone shows),
 //   - a burst of `burst` commands sent at once: throughput at saturation, CPU seconds of the bot
 //     process per 1,000 commands, and peak resident memory (VmHWM).
-// Prints the medians over the runs and the ratio Tend/Bolt for each figure.
+// Prints the medians over the runs and the ratios Tend/Bolt and floor/Bolt for each figure.
 #include <unistd.h>
 
 #include <algorithm>
@@ -75,12 +78,16 @@ Figures run_once(const std::string& bot, int burst, int steady_seconds) {
     const char* log_level = std::getenv("BENCH_TEND_LOG");
     process = bench::start_tend(dir, slack, log_level ? log_level : "warn");
   } else {
+    // Bolt, or the floor: a single process each, started alike.
+    const auto argv = bot == "floor" ? std::vector<std::string>{FLOOR_BINARY}
+                                     : std::vector<std::string>{testing::pinned_node(kBoltDir).string(),
+                                                                (kBoltDir / "app.js").string()};
     process = std::make_unique<testing::ChildProcess>(
-        dir,
-        std::vector<std::string>{testing::pinned_node(kBoltDir).string(), (kBoltDir / "app.js").string()},
+        dir, argv,
         std::vector<std::string>{"SLACK_APP_TOKEN=xapp-emulator", "SLACK_BOT_TOKEN=xoxb-emulator",
                                  "SLACK_API_URL=" + slack.api_base()});
-    if (!slack.wait_for_sockets(1, 30s)) throw std::runtime_error("Bolt did not connect:\n" + process->log());
+    if (!slack.wait_for_sockets(1, 30s))
+      throw std::runtime_error(bot + " did not connect:\n" + process->log());
   }
   const pid_t pid = process->pid();
 
@@ -158,34 +165,38 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::map<std::string, std::vector<Figures>> all;
-  // Interleaved, so a slow spell of the machine falls on both bots alike.
+  // Interleaved, so a slow spell of the machine falls on every bot alike.
   for (int r = 0; r < runs; ++r)
-    for (const std::string bot : {"tend", "bolt"}) {
+    for (const std::string bot : {"tend", "floor", "bolt"}) {
       std::cerr << "run " << r + 1 << "/" << runs << ": " << bot << "\n";
       all[bot].push_back(run_once(bot, burst, steady_seconds));
     }
   const auto t = medians(all["tend"]);
+  const auto fl = medians(all["floor"]);
   const auto b = medians(all["bolt"]);
   std::printf("Medians of %d runs each; burst of %d commands; steady 1,000 commands/s for %d s.\n\n", runs,
               burst, steady_seconds);
-  std::printf("| figure | Tend | Bolt 5 | Tend/Bolt | target |\n|---|---|---|---|---|\n");
-  auto row = [](const char* name, double tend, double bolt, const char* unit, const char* target) {
+  std::printf(
+      "| figure | Tend | floor | Bolt 5 | Tend/Bolt | floor/Bolt | target |\n"
+      "|---|---|---|---|---|---|---|\n");
+  auto row = [&](const char* name, double Figures::*field, const char* unit, const char* target) {
     auto figure = [](double v) {
       char text[32];
       std::snprintf(text, sizeof text, v >= 1000 ? "%.0f" : "%.3g", v);
       return std::string(text);
     };
-    std::printf("| %s | %s %s | %s %s | %.2f | %s |\n", name, figure(tend).c_str(), unit,
-                figure(bolt).c_str(), unit, bolt > 0 ? tend / bolt : 0, target);
+    const double tend = t.*field, floor = fl.*field, bolt = b.*field;
+    std::printf("| %s | %s %s | %s %s | %s %s | %.2f | %.2f | %s |\n", name, figure(tend).c_str(), unit,
+                figure(floor).c_str(), unit, figure(bolt).c_str(), unit, bolt > 0 ? tend / bolt : 0,
+                bolt > 0 ? floor / bolt : 0, target);
   };
-  row("CPU per 1,000 commands (burst)", t.cpu_ms_per_1000, b.cpu_ms_per_1000, "ms", "≤ 0.20");
-  row("CPU per 1,000 commands (steady 1,000/s)", t.steady_cpu_ms_per_1000, b.steady_cpu_ms_per_1000, "ms",
-      "≤ 0.20");
-  row("throughput at saturation", t.throughput, b.throughput, "cmd/s", "");
-  row("ack latency p50 at 1,000/s", t.p50_ms, b.p50_ms, "ms", "");
-  row("ack latency p99 at 1,000/s", t.p99_ms, b.p99_ms, "ms", "≤ 0.20");
-  row("ack latency max at 1,000/s", t.max_ms, b.max_ms, "ms", "");
-  row("resident memory, idle", t.idle_mib, b.idle_mib, "MiB", "≤ 0.10");
-  row("resident memory, burst peak", t.peak_mib, b.peak_mib, "MiB", "≤ 0.10");
+  row("CPU per 1,000 commands (burst)", &Figures::cpu_ms_per_1000, "ms", "≤ 0.20");
+  row("CPU per 1,000 commands (steady 1,000/s)", &Figures::steady_cpu_ms_per_1000, "ms", "≤ 0.20");
+  row("throughput at saturation", &Figures::throughput, "cmd/s", "");
+  row("ack latency p50 at 1,000/s", &Figures::p50_ms, "ms", "");
+  row("ack latency p99 at 1,000/s", &Figures::p99_ms, "ms", "≤ 0.20");
+  row("ack latency max at 1,000/s", &Figures::max_ms, "ms", "");
+  row("resident memory, idle", &Figures::idle_mib, "MiB", "≤ 0.10");
+  row("resident memory, burst peak", &Figures::peak_mib, "MiB", "≤ 0.10");
   return 0;
 }
