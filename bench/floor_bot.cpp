@@ -26,6 +26,8 @@
 #include <string>
 #include <vector>
 
+#include "bot/net/http_client.hpp"
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -35,20 +37,11 @@ using json = nlohmann::json;
 
 namespace {
 
-struct Url {
-  std::string host, port, target;
-};
-
-// "http://host:port/path" or "ws://host:port/path?query"; no TLS.
-Url parse_url(const std::string& url) {
-  const auto scheme = url.find("://");
-  if (scheme == std::string::npos) throw std::runtime_error("not a URL: " + url);
-  const auto rest = url.substr(scheme + 3);
-  const auto slash = rest.find('/');
-  const auto authority = rest.substr(0, slash);
-  const auto colon = authority.rfind(':');
-  return {authority.substr(0, colon), colon == std::string::npos ? "80" : authority.substr(colon + 1),
-          slash == std::string::npos ? "/" : rest.substr(slash)};
+// "http://host:port/path" or "ws://host:port/path?query"; the emulator serves no TLS.
+tend::net::Url parse_url(const std::string& text) {
+  auto url = tend::net::Url::parse(text);
+  if (!url || url->tls) throw std::runtime_error("not a plain http:// or ws:// URL: " + text);
+  return *url;
 }
 
 std::string env(const char* name) {
@@ -62,7 +55,7 @@ std::string open_connection(asio::io_context& io, const std::string& api_url, co
   const auto url = parse_url(api_url + "apps.connections.open");
   beast::tcp_stream stream(io);
   stream.connect(tcp::resolver(io).resolve(url.host, url.port));
-  http::request<http::string_body> req{http::verb::post, url.target, 11};
+  http::request<http::string_body> req{http::verb::post, url.path, 11};
   req.set(http::field::host, url.host);
   req.set(http::field::authorization, "Bearer " + app_token);
   req.set(http::field::content_type, "application/x-www-form-urlencoded");
@@ -92,7 +85,7 @@ int main() try {
   websocket::stream<tcp::socket> ws(io);
   asio::connect(ws.next_layer(), tcp::resolver(io).resolve(url.host, url.port));
   ws.next_layer().set_option(tcp::no_delay(true));
-  ws.handshake(url.host + ":" + url.port, url.target);
+  ws.handshake(url.host + ":" + url.port, url.path);
   ws.text(true);
 
   beast::flat_buffer buffer;

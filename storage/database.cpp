@@ -4,7 +4,6 @@
 #include <sqlite3.h>
 
 #include <chrono>
-
 #include <system_error>
 
 #include "storage/gathered_wal.hpp"

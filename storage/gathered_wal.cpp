@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <new>
 #include <string>
 
@@ -15,12 +16,13 @@ constexpr int kFrameHeaderBytes = 24;
 // 0x1ffff); a larger commit is written in pieces of up to 31 frames.
 constexpr std::size_t kMostGathered = 0x1ffff;
 
+// Built with placement new in the memory SQLite gives xOpen, and destroyed in xClose.
 struct LogFile {
   sqlite3_file base;
   sqlite3_file* real;  // SQLite's own file, in the same allocation just after this struct
-  std::string* gathered;
-  sqlite3_int64 gathered_at;  // where gathered[0] goes in the file
-  bool commit_frame_next;     // the last write was the header of a commit's last frame
+  std::string gathered;
+  sqlite3_int64 gathered_at = 0;   // where gathered[0] goes in the file
+  bool commit_frame_next = false;  // the last write was the header of a commit's last frame
 };
 
 LogFile* log_file(sqlite3_file* file) {
@@ -37,7 +39,7 @@ bool ends_a_commit(const void* header) {
 }
 
 int write_gathered(LogFile* f) {
-  auto& gathered = *f->gathered;
+  auto& gathered = f->gathered;
   if (gathered.empty()) return SQLITE_OK;
   const int rc =
       f->real->pMethods->xWrite(f->real, gathered.data(), static_cast<int>(gathered.size()), f->gathered_at);
@@ -47,7 +49,7 @@ int write_gathered(LogFile* f) {
 
 int log_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
   auto* f = log_file(file);
-  auto& gathered = *f->gathered;
+  auto& gathered = f->gathered;
   const bool follows = offset == f->gathered_at + static_cast<sqlite3_int64>(gathered.size());
   if (!gathered.empty() && (!follows || gathered.size() + static_cast<std::size_t>(amount) > kMostGathered)) {
     if (const int rc = write_gathered(f); rc != SQLITE_OK) return rc;
@@ -70,7 +72,7 @@ int log_close(sqlite3_file* file) {
   auto* f = log_file(file);
   const int written = write_gathered(f);
   const int closed = f->real->pMethods->xClose(f->real);
-  delete f->gathered;
+  std::destroy_at(f);
   return written != SQLITE_OK ? written : closed;
 }
 int log_read(sqlite3_file* file, void* data, int amount, sqlite3_int64 offset) {
@@ -147,23 +149,17 @@ constexpr sqlite3_io_methods kLogMethods = {
 int open_file(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flags, int* out_flags) {
   sqlite3_vfs* real = real_vfs(vfs);
   if (!(flags & SQLITE_OPEN_WAL)) return real->xOpen(real, name, file, flags, out_flags);
-  auto* f = log_file(file);
-  f->base.pMethods = nullptr;
-  f->real = reinterpret_cast<sqlite3_file*>(f + 1);
-  f->real->pMethods = nullptr;
-  int rc = real->xOpen(real, name, f->real, flags, out_flags);
-  if (rc == SQLITE_OK) {
-    f->gathered = new (std::nothrow) std::string;
-    if (!f->gathered) rc = SQLITE_NOMEM;
-  }
-  if (rc != SQLITE_OK) {
+  auto* real_file = reinterpret_cast<sqlite3_file*>(reinterpret_cast<LogFile*>(file) + 1);
+  real_file->pMethods = nullptr;
+  file->pMethods = nullptr;
+  if (const int rc = real->xOpen(real, name, real_file, flags, out_flags); rc != SQLITE_OK) {
     // SQLite closes only a file whose methods are set: ours stay unset, so close SQLite's here.
-    if (f->real->pMethods) f->real->pMethods->xClose(f->real);
+    if (real_file->pMethods) real_file->pMethods->xClose(real_file);
     return rc;
   }
-  f->gathered_at = 0;
-  f->commit_frame_next = false;
+  auto* f = new (file) LogFile{};
   f->base.pMethods = &kLogMethods;
+  f->real = real_file;
   return SQLITE_OK;
 }
 
