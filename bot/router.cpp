@@ -81,7 +81,7 @@ Reply Router::apology(std::string_view what, const std::string& error) {
 
 Reply Router::run(const platform::Origin& origin, const std::optional<platform::UserProfile>& profile,
                   std::string_view what, const Body& body, Effects& effects) {
-  storage::Savepoint savepoint(db_);
+  storage::Savepoint savepoint(db_, effects.scope);
   effects.outcome = Outcome::ok;
   try {
     storage::Inbound inbound(db_);
@@ -136,6 +136,7 @@ Message Router::handle_home(const platform::Origin& origin,
                             const std::optional<platform::UserProfile>& profile) {
   try {
     Effects effects;
+    effects.scope = storage::Savepoint::Scope::alone;
     Message home;
     {
       storage::Transaction tx(db_);
@@ -153,6 +154,7 @@ std::vector<Reply> Router::handle_together(
     const std::vector<platform::Inbound>& items,
     const std::vector<std::optional<platform::UserProfile>>& profiles) {
   Effects effects;
+  if (items.size() == 1) effects.scope = storage::Savepoint::Scope::alone;
   std::vector<Reply> replies;
   {
     storage::Transaction tx(db_);

@@ -71,6 +71,8 @@ class Router final : public platform::Dispatcher {
   using Body = std::function<Reply(commands::Context&)>;
   // What the commands of one transaction left for others to act on after its commit.
   struct Effects {
+    // Whether other commands share the transaction, which decides how a failed one is undone.
+    storage::Savepoint::Scope scope = storage::Savepoint::Scope::shared;
     bool queued_messages = false;
     bool scheduled_jobs = false;
     Outcome outcome = Outcome::ok;  // of the last item run
@@ -78,7 +80,7 @@ class Router final : public platform::Dispatcher {
     // Names are the registry's own (or "unknown"), which outlive the transaction.
     std::vector<std::pair<std::string_view, Outcome>> handled;
   };
-  // One command inside the open transaction, under a savepoint.
+  // One command inside the open transaction, under a savepoint of effects.scope.
   Reply run(const platform::Origin& origin, const std::optional<platform::UserProfile>& profile,
             std::string_view what, const Body& body, Effects& effects);
   Reply command_reply(const platform::Command& command, const std::optional<platform::UserProfile>& profile,

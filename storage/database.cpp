@@ -18,7 +18,21 @@ constexpr int kBusyTimeoutMs = 5000;
 constexpr int kWriterCheckpointPages = 10'000;
 constexpr std::chrono::milliseconds kCheckpointEvery{250};
 
+// Each of Tend's connections is used by one thread at a time (the io_context's, or the checkpointer's
+// own), so SQLite's per-connection mutexes guard nothing; and nothing reads SQLite's memory
+// statistics, which take a global mutex on every allocation. Both cost a lock pair per call on the
+// command path. Set before SQLite starts; where it already has (a test that opened a connection
+// first), SQLite refuses the change and keeps its defaults, which are safe too.
+void configure_sqlite_once() {
+  [[maybe_unused]] static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+}
+
 SQLite::Database open_file(const std::filesystem::path& path) {
+  configure_sqlite_once();
   if (path != ":memory:") {
     std::error_code ec;
     auto dir = path.parent_path();
@@ -192,20 +206,25 @@ void Transaction::commit() {
 }
 
 // Savepoints open and close once per command: their statements are prepared once, like the rest.
-Savepoint::Savepoint(Database& db) : db_(db) {
+Savepoint::Savepoint(Database& db, Scope scope) : db_(db), scope_(scope) {
   // After some errors (a full disk, an I/O error) SQLite rolls the whole transaction back itself.
   // A SAVEPOINT then would open a transaction of its own, which nothing would commit.
   if (sqlite3_get_autocommit(db_.sql().getHandle()))
     throw StorageError("the database rolled the transaction back after an earlier error");
-  db_.statement("SAVEPOINT tend_command").exec();
+  if (scope_ == Scope::shared) db_.statement("SAVEPOINT tend_command").exec();
 }
 
 Savepoint::~Savepoint() {
   if (open_) {
     db_.rolled_back();
     try {
-      db_.statement("ROLLBACK TO tend_command").exec();
-      db_.statement("RELEASE tend_command").exec();
+      if (scope_ == Scope::shared) {
+        db_.statement("ROLLBACK TO tend_command").exec();
+        db_.statement("RELEASE tend_command").exec();
+      } else {
+        db_.statement("ROLLBACK").exec();
+        db_.statement("BEGIN IMMEDIATE").exec();
+      }
     } catch (...) {
       // The enclosing transaction is then unusable: its commit fails and nothing is acknowledged.
     }
@@ -213,7 +232,7 @@ Savepoint::~Savepoint() {
 }
 
 void Savepoint::release() {
-  db_.statement("RELEASE tend_command").exec();
+  if (scope_ == Scope::shared) db_.statement("RELEASE tend_command").exec();
   open_ = false;
 }
 

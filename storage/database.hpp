@@ -104,11 +104,16 @@ class Transaction {
   bool open_ = true;
 };
 
-// One command's share of a transaction several commands share: released, its work stays in the
-// transaction; otherwise (an error, an exception) it is rolled back and its neighbours' work stays.
+// One command's share of a transaction: released, its work stays in the transaction; otherwise (an
+// error, an exception) it is rolled back and its neighbours' work stays.
 class Savepoint {
  public:
-  explicit Savepoint(Database& db);
+  // `shared`: other commands share the transaction, so a SQL savepoint marks where this one began.
+  // `alone`: the command is the transaction's only work, and the transaction's start is that mark:
+  // no SAVEPOINT is opened (SQLite would copy every page the command touches to undo it), and
+  // undoing the command rolls the transaction back and begins it again, empty.
+  enum class Scope { shared, alone };
+  explicit Savepoint(Database& db, Scope scope = Scope::shared);
   ~Savepoint();
   Savepoint(const Savepoint&) = delete;
   Savepoint& operator=(const Savepoint&) = delete;
@@ -116,6 +121,7 @@ class Savepoint {
 
  private:
   Database& db_;
+  Scope scope_;
   bool open_ = true;
 };
 

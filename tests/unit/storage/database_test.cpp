@@ -110,6 +110,28 @@ TEST_CASE("a transaction that is not committed leaves nothing behind") {
   CHECK_FALSE(People(db).by_platform_id("console", "ada"));
 }
 
+TEST_CASE("a failed command is undone and the transaction still commits, alone in it or not") {
+  // alone: no SQL savepoint; the whole transaction is rolled back and begun again.
+  const auto scope = GENERATE(Savepoint::Scope::shared, Savepoint::Scope::alone);
+  Database db({":memory:"});
+  People people(db);
+  {
+    Transaction tx(db);
+    {
+      Savepoint failing(db, scope);
+      people.create("console", "ada", "Ada", t0);
+      REQUIRE(people.by_platform_id("console", "ada"));
+    }  // not released
+    CHECK_FALSE(people.by_platform_id("console", "ada"));
+    Savepoint next(db, scope);
+    people.create("console", "bo", "Bo", t0);
+    next.release();
+    tx.commit();
+  }
+  CHECK_FALSE(people.by_platform_id("console", "ada"));
+  CHECK(people.by_platform_id("console", "bo"));
+}
+
 TEST_CASE("a command after SQLite rolled the batch back on its own is refused, not committed alone") {
   Database db({":memory:"});
   Transaction tx(db);
