@@ -8,31 +8,49 @@
 
 namespace tend::storage {
 
+namespace {
+
+// A platform gives a delivery one id or two (Slack: envelope_id and trigger_id or event_id). They
+// go to SQL in pairs, one statement for both; a lone id fills both places. Where they were
+// answered apart (a trigger_id redelivered in a new envelope), the first id's reply is the one.
+std::vector<std::pair<const std::string*, const std::string*>> id_pairs(const std::vector<std::string>& ids) {
+  std::vector<const std::string*> given;
+  for (const auto& id : ids)
+    if (!id.empty()) given.push_back(&id);
+  std::vector<std::pair<const std::string*, const std::string*>> pairs;
+  for (std::size_t i = 0; i < given.size(); i += 2)
+    pairs.emplace_back(given[i], given[std::min(i + 1, given.size() - 1)]);
+  return pairs;
+}
+
+}  // namespace
+
 std::optional<Message> Inbound::reply_for(const std::vector<std::string>& delivery_ids) {
-  for (const auto& id : delivery_ids) {
-    if (id.empty()) continue;
+  for (const auto& [first, second] : id_pairs(delivery_ids)) {
     auto& s = db_.statement(
         "SELECT inbound.reply FROM inbound_ids JOIN inbound ON inbound.id = inbound_ids.reply_id "
-        "WHERE inbound_ids.delivery_id = ?");
-    s.bind(1, id);
+        "WHERE inbound_ids.delivery_id IN (?1, ?2) ORDER BY inbound_ids.delivery_id <> ?1 LIMIT 1");
+    s.bind(1, *first);
+    s.bind(2, *second);
     if (s.executeStep()) return nlohmann::json::parse(s.getColumn(0).getString()).get<Message>();
   }
   return std::nullopt;
 }
 
 void Inbound::record(const std::vector<std::string>& delivery_ids, const Message& reply, Instant now) {
-  if (std::all_of(delivery_ids.begin(), delivery_ids.end(), [](const auto& id) { return id.empty(); }))
-    return;
+  const auto pairs = id_pairs(delivery_ids);
+  if (pairs.empty()) return;
   auto& add_reply = db_.statement("INSERT INTO inbound (reply, at) VALUES (?, ?)");
   add_reply.bind(1, nlohmann::json(reply).dump());
   add_reply.bind(2, storage::unix_seconds(now));
   add_reply.exec();
   const auto reply_id = db_.sql().getLastInsertRowid();
-  for (const auto& id : delivery_ids) {
-    if (id.empty()) continue;
-    auto& s = db_.statement("INSERT OR IGNORE INTO inbound_ids (delivery_id, reply_id) VALUES (?, ?)");
-    s.bind(1, id);
-    s.bind(2, reply_id);
+  for (const auto& [first, second] : pairs) {
+    auto& s =
+        db_.statement("INSERT OR IGNORE INTO inbound_ids (delivery_id, reply_id) VALUES (?1, ?3), (?2, ?3)");
+    s.bind(1, *first);
+    s.bind(2, *second);
+    s.bind(3, reply_id);
     s.exec();
   }
 }

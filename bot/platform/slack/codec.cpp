@@ -175,9 +175,9 @@ Frame decode_frame(std::string_view text) {
   return e;
 }
 
-std::string encode_ack(const std::string& envelope_id, const std::optional<json>& payload) {
+std::string encode_ack(const std::string& envelope_id, std::optional<json> payload) {
   json ack{{"envelope_id", envelope_id}};
-  if (payload) ack["payload"] = *payload;
+  if (payload) ack["payload"] = std::move(*payload);
   return ack.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

@@ -75,8 +75,7 @@ Frame decode_frame(std::string_view text);
 link::DisconnectNotice link_notice(link::SocketId socket, const Disconnect& disconnect);
 
 // {"envelope_id": …} or {"envelope_id": …, "payload": …}
-std::string encode_ack(const std::string& envelope_id,
-                       const std::optional<nlohmann::json>& payload = std::nullopt);
+std::string encode_ack(const std::string& envelope_id, std::optional<nlohmann::json> payload = std::nullopt);
 
 // A message body for an ack, response_url, chat.postMessage or chat.postEphemeral:
 // {"text": fallback, "blocks": [sections…, actions…]} plus response_type when ephemeral.

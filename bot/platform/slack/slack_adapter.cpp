@@ -334,7 +334,7 @@ void SlackAdapter::acknowledge(const std::shared_ptr<Connection>& connection, En
   } else if (auto* ignored = std::get_if<Ignored>(&envelope.inbound)) {
     spdlog::debug("Slack: acknowledged and ignored {}", ignored->what);
   }
-  send_frame(connection, encode_ack(envelope.envelope_id, ack_payload));
+  send_frame(connection, encode_ack(envelope.envelope_id, std::move(ack_payload)));
   metrics().ack_latency(platform(), std::chrono::steady_clock::now() - received_at);
   --connection->in_flight;
   report_if_drained(connection);

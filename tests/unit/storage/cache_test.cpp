@@ -103,6 +103,9 @@ TEST_CASE("a reply is found again under each id of its delivery, and only the fi
   CHECK(inbound.reply_for({"E1"})->text == "Thanks, bo.");
   CHECK(inbound.reply_for({"E9", "T1"})->text == "Thanks, bo.");
   CHECK(inbound.reply_for({"E2"})->text == "a second answer");
+  // Both ids known, answered apart: the first id's answer, whichever way the index sorts them.
+  CHECK(inbound.reply_for({"E2", "T1"})->text == "a second answer");
+  CHECK(inbound.reply_for({"T1", "E2"})->text == "Thanks, bo.");
 
   inbound.forget_before(kNow + std::chrono::seconds{1});
   CHECK_FALSE(inbound.reply_for({"E1", "T1"}));
