@@ -265,13 +265,14 @@ class Builder {
                    Message{"A reminder of your role's boundaries.", {}, {}},
                    kNow + kMargin + hours(pick(1, 20)), "boundaries:" + std::to_string(v.id) + ":later",
                    {config::MessageKind::boundaries_reminder, v.id, kNow});
-    // A week of handled deliveries, kept to answer a redelivery.
+    // A week of handled deliveries, kept to answer a redelivery, stored in the order they were
+    // given (four seconds apart across the volunteers: 20,000 of them fill 155 hours).
     storage::Inbound inbound(db_);
     for (int k = 0; k < 7; ++k) {
       const auto tag = std::to_string(v.id) + "-" + std::to_string(k);
       inbound.record({"E" + tag, "T" + tag},
                      Message{"Thanks, " + v.display_name + ". Checked in at *4/5*.", {}, {}},
-                     kNow - hours(pick(1, 160)));
+                     kNow - hours(160) + seconds((index * 7 + k) * 4));
     }
     // One in fifty is on a break that ends by date, their prompt held meanwhile.
     if (index % 50 == 13) {
@@ -787,10 +788,16 @@ std::vector<Item> items() {
             "supervision_bookings "
             "WHERE volunteer_id BETWEEN " +
             team + " AND done_at < " + cutoff + " ORDER BY id LIMIT 10)");
-        storage::Inbound inbound(e.db);
+        // Deliveries are stored in the order they were given, so those a week old are the table's
+        // first rows: these go in before the oldest there.
+        const auto first = s.execAndGet("SELECT coalesce(min(id), 1) FROM inbound").getInt64();
+        const auto old_at = std::to_string(storage::unix_seconds(e.clock.now() - days(8)));
         for (int k = 0; k < 100; ++k) {
-          const auto tag = std::to_string(++e.counter);
-          inbound.record({"old-E" + tag, "old-T" + tag}, Message{"Thanks.", {}, {}}, e.clock.now() - days(8));
+          const auto tag = std::to_string(++e.counter), id = std::to_string(first - 100 + k);
+          s.exec("INSERT INTO inbound (id, reply, at, delivery_ids) VALUES (" + id + ", '{\"text\":\"Thanks.\"}', " +
+                 old_at + ", '[\"old-E" + tag + "\",\"old-T" + tag + "\"]')");
+          s.exec("INSERT INTO inbound_ids (delivery_id, reply_id) VALUES ('old-E" + tag + "', " + id + "), ('old-T" +
+                 tag + "', " + id + ")");
         }
         storage::Jobs jobs(e.db);
         jobs.move(jobs.by_key("housekeeping:daily")->id, e.clock.now());

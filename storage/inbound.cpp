@@ -40,14 +40,18 @@ std::optional<Message> Inbound::reply_for(const std::vector<std::string>& delive
 void Inbound::record(const std::vector<std::string>& delivery_ids, const Message& reply, Instant now) {
   const auto pairs = id_pairs(delivery_ids);
   if (pairs.empty()) return;
-  auto& add_reply = db_.statement("INSERT INTO inbound (reply, at) VALUES (?, ?)");
+  auto ids = nlohmann::json::array();
+  for (const auto& id : delivery_ids)
+    if (!id.empty()) ids.push_back(id);
+  auto& add_reply = db_.statement("INSERT INTO inbound (reply, at, delivery_ids) VALUES (?, ?, ?)");
   add_reply.bind(1, nlohmann::json(reply).dump());
   add_reply.bind(2, storage::unix_seconds(now));
+  add_reply.bind(3, ids.dump());
   add_reply.exec();
   const auto reply_id = db_.sql().getLastInsertRowid();
   for (const auto& [first, second] : pairs) {
-    auto& s =
-        db_.statement("INSERT OR IGNORE INTO inbound_ids (delivery_id, reply_id) VALUES (?1, ?3), (?2, ?3)");
+    auto& s = db_.statement(
+        "INSERT OR IGNORE INTO inbound_ids (delivery_id, reply_id) VALUES (?1, ?3), (?2, ?3)");
     s.bind(1, *first);
     s.bind(2, *second);
     s.bind(3, reply_id);
@@ -56,12 +60,26 @@ void Inbound::record(const std::vector<std::string>& delivery_ids, const Message
 }
 
 void Inbound::forget_before(Instant before) {
-  auto& ids =
-      db_.statement("DELETE FROM inbound_ids WHERE reply_id IN (SELECT id FROM inbound WHERE at < ?)");
-  ids.bind(1, storage::unix_seconds(before));
-  ids.exec();
-  auto& replies = db_.statement("DELETE FROM inbound WHERE at < ?");
-  replies.bind(1, storage::unix_seconds(before));
+  // Replies are appended as they are given: the old ones are the table's first rows, and the pass
+  // reads only those (a clock set back leaves a later reply kept until the ones before it go).
+  std::vector<std::pair<int64_t, std::string>> old;
+  {
+    auto& oldest = db_.statement("SELECT id, at, delivery_ids FROM inbound ORDER BY id");
+    while (oldest.executeStep() && oldest.getColumn(1).getInt64() < storage::unix_seconds(before))
+      old.emplace_back(oldest.getColumn(0).getInt64(), oldest.getColumn(2).getString());
+    oldest.reset();
+  }
+  if (old.empty()) return;
+  for (const auto& [reply_id, ids] : old)
+    for (const auto& id : nlohmann::json::parse(ids)) {
+      // An id given again later still points at its first reply (INSERT OR IGNORE): it goes with it.
+      auto& forget = db_.statement("DELETE FROM inbound_ids WHERE delivery_id = ? AND reply_id = ?");
+      forget.bind(1, id.get<std::string>());
+      forget.bind(2, reply_id);
+      forget.exec();
+    }
+  auto& replies = db_.statement("DELETE FROM inbound WHERE id <= ?");
+  replies.bind(1, old.back().first);
   replies.exec();
 }
 

@@ -327,6 +327,17 @@ WHEN (old.status = 'pending') != (new.status = 'pending')
 BEGIN UPDATE tallies SET n = n + (CASE WHEN new.status = 'pending' THEN 1 ELSE -1 END)
       WHERE name = 'outbox_pending'; END;
 )sql"},
+    {11, "a stored reply lists its delivery ids, and neither table keeps an index only the daily pass used", R"sql(
+-- Every index is one more page written with every command: inbound_at and inbound_ids_reply were
+-- two of the eight a /checkin wrote. Replies are appended in the order they are given, so the
+-- daily pass reads the oldest from the table's start and stops at the first it keeps; each
+-- lists its delivery ids, which the pass deletes by their key.
+ALTER TABLE inbound ADD COLUMN delivery_ids TEXT NOT NULL DEFAULT '[]';
+UPDATE inbound SET delivery_ids =
+  (SELECT json_group_array(delivery_id) FROM inbound_ids WHERE reply_id = inbound.id);
+DROP INDEX inbound_ids_reply;
+DROP INDEX inbound_at;
+)sql"},
 };
 
 }  // namespace

@@ -111,3 +111,25 @@ TEST_CASE("a reply is found again under each id of its delivery, and only the fi
   CHECK_FALSE(inbound.reply_for({"E1", "T1"}));
   CHECK_FALSE(inbound.reply_for({"E2"}));
 }
+
+TEST_CASE("the daily pass forgets the replies older than the window with their ids, and keeps the rest") {
+  using std::chrono::days;
+  Database db({":memory:"});
+  Inbound inbound(db);
+  inbound.record({"E1", "T1"}, Message{"eight days ago", {}, {}}, kNow - days(8));
+  inbound.record({"E2", "T1"}, Message{"also eight days ago", {}, {}}, kNow - days(8));
+  inbound.record({"E3", "T3"}, Message{"six days ago", {}, {}}, kNow - days(6));
+  inbound.record({"E4", ""}, Message{"today", {}, {}}, kNow);
+
+  inbound.forget_before(kNow - days(7));
+
+  for (const auto* gone : {"E1", "T1", "E2"}) CHECK_FALSE(inbound.reply_for({gone}));
+  CHECK(inbound.reply_for({"T3"})->text == "six days ago");
+  CHECK(inbound.reply_for({"E4"})->text == "today");
+  CHECK(db.sql().execAndGet("SELECT count(*) FROM inbound_ids").getInt() == 3);
+  CHECK(db.sql().execAndGet("SELECT count(*) FROM inbound").getInt() == 2);
+
+  inbound.forget_before(kNow + std::chrono::seconds{1});
+  CHECK(db.sql().execAndGet("SELECT count(*) FROM inbound_ids").getInt() == 0);
+  CHECK(db.sql().execAndGet("SELECT count(*) FROM inbound").getInt() == 0);
+}

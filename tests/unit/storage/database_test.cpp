@@ -8,6 +8,7 @@
 #include "storage/checkins.hpp"
 #include "storage/database.hpp"
 #include "storage/jobs.hpp"
+#include "storage/inbound.hpp"
 #include "storage/migrations.hpp"
 #include "storage/outbox.hpp"
 #include "storage/people.hpp"
@@ -189,6 +190,34 @@ TEST_CASE("the outbox writes one message per idempotency key") {
   CHECK(due.front().message == m);
   outbox.mark_sent(due.front().id, t0);
   CHECK(outbox.due(t0, 10).empty());
+}
+
+TEST_CASE("replies stored before they listed their delivery ids are still forgotten with their ids") {
+  TempDir dir;
+  const auto file = dir.path / "tend.db";
+  {
+    // Schema version 10: ids found from a reply through an index of their own.
+    SQLite::Database old(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    old.exec(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER "
+        "NOT NULL)");
+    for (const auto& m : migrations()) {
+      if (m.version > 10) break;
+      old.exec(std::string(m.sql));
+      old.exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'v', 0)");
+    }
+    old.exec("INSERT INTO inbound (id, reply, at) VALUES (1, '{\"text\":\"old\"}', 100), "
+             "(2, '{\"text\":\"new\"}', 5000)");
+    old.exec("INSERT INTO inbound_ids VALUES ('E1', 1), ('T1', 1), ('E2', 2)");
+  }
+  Database db({file});
+  CHECK(db.schema_version() == Database::latest_schema_version());
+  Inbound inbound(db);
+  inbound.forget_before(Instant{std::chrono::seconds{1000}});
+  CHECK_FALSE(inbound.reply_for({"E1"}));
+  CHECK_FALSE(inbound.reply_for({"T1"}));
+  CHECK(inbound.reply_for({"E2"})->text == "new");
+  CHECK(db.sql().execAndGet("SELECT count(*) FROM inbound_ids").getInt() == 1);
 }
 
 TEST_CASE("a database from before typed jobs moves over: every job knows whom it is about") {
