@@ -11,8 +11,7 @@ namespace tend::storage {
 namespace {
 
 // A platform gives a delivery one id or two (Slack: envelope_id and trigger_id or event_id). They
-// go to SQL in pairs, one statement for both; a lone id fills both places. Where they were
-// answered apart (a trigger_id redelivered in a new envelope), the first id's reply is the one.
+// are recorded in pairs, one statement for both; a lone id fills both places.
 std::vector<std::pair<const std::string*, const std::string*>> id_pairs(const std::vector<std::string>& ids) {
   std::vector<const std::string*> given;
   for (const auto& id : ids)
@@ -26,12 +25,15 @@ std::vector<std::pair<const std::string*, const std::string*>> id_pairs(const st
 }  // namespace
 
 std::optional<Message> Inbound::reply_for(const std::vector<std::string>& delivery_ids) {
-  for (const auto& [first, second] : id_pairs(delivery_ids)) {
+  // One id at a time, in the platform's order: where the ids were answered apart (a trigger_id
+  // redelivered in a new envelope), the first id's reply is the one. (Both in one statement with
+  // IN and ORDER BY costs SQLite a sorter, three times what two key lookups cost.)
+  for (const auto& id : delivery_ids) {
+    if (id.empty()) continue;
     auto& s = db_.statement(
         "SELECT inbound.reply FROM inbound_ids JOIN inbound ON inbound.id = inbound_ids.reply_id "
-        "WHERE inbound_ids.delivery_id IN (?1, ?2) ORDER BY inbound_ids.delivery_id <> ?1 LIMIT 1");
-    s.bind(1, *first);
-    s.bind(2, *second);
+        "WHERE inbound_ids.delivery_id = ?");
+    s.bind(1, id);
     if (s.executeStep()) return nlohmann::json::parse(s.getColumn(0).getString()).get<Message>();
   }
   return std::nullopt;
@@ -50,8 +52,8 @@ void Inbound::record(const std::vector<std::string>& delivery_ids, const Message
   add_reply.exec();
   const auto reply_id = db_.sql().getLastInsertRowid();
   for (const auto& [first, second] : pairs) {
-    auto& s = db_.statement(
-        "INSERT OR IGNORE INTO inbound_ids (delivery_id, reply_id) VALUES (?1, ?3), (?2, ?3)");
+    auto& s =
+        db_.statement("INSERT OR IGNORE INTO inbound_ids (delivery_id, reply_id) VALUES (?1, ?3), (?2, ?3)");
     s.bind(1, *first);
     s.bind(2, *second);
     s.bind(3, reply_id);
