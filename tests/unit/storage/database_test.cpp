@@ -7,8 +7,8 @@
 
 #include "storage/checkins.hpp"
 #include "storage/database.hpp"
-#include "storage/jobs.hpp"
 #include "storage/inbound.hpp"
+#include "storage/jobs.hpp"
 #include "storage/migrations.hpp"
 #include "storage/outbox.hpp"
 #include "storage/people.hpp"
@@ -34,6 +34,20 @@ struct TempDir {
 };
 
 const Instant t0{std::chrono::seconds{1'780'000'000}};
+
+// A database file as a Tend of schema `version` left it, for a test of what migrating it does.
+SQLite::Database database_at_version(const std::filesystem::path& file, int version) {
+  SQLite::Database old(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  old.exec(
+      "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER "
+      "NOT NULL)");
+  for (const auto& m : migrations()) {
+    if (m.version > version) break;
+    old.exec(std::string(m.sql));
+    old.exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'v', 0)");
+  }
+  return old;
+}
 
 }  // namespace
 
@@ -197,17 +211,10 @@ TEST_CASE("replies stored before they listed their delivery ids are still forgot
   const auto file = dir.path / "tend.db";
   {
     // Schema version 10: ids found from a reply through an index of their own.
-    SQLite::Database old(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    auto old = database_at_version(file, 10);
     old.exec(
-        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER "
-        "NOT NULL)");
-    for (const auto& m : migrations()) {
-      if (m.version > 10) break;
-      old.exec(std::string(m.sql));
-      old.exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'v', 0)");
-    }
-    old.exec("INSERT INTO inbound (id, reply, at) VALUES (1, '{\"text\":\"old\"}', 100), "
-             "(2, '{\"text\":\"new\"}', 5000)");
+        "INSERT INTO inbound (id, reply, at) VALUES (1, '{\"text\":\"old\"}', 100), "
+        "(2, '{\"text\":\"new\"}', 5000)");
     old.exec("INSERT INTO inbound_ids VALUES ('E1', 1), ('T1', 1), ('E2', 2)");
   }
   Database db({file});
@@ -225,15 +232,7 @@ TEST_CASE("a database from before typed jobs moves over: every job knows whom it
   const auto file = dir.path / "tend.db";
   {
     // Schema version 4, as the last Tend left it: payloads as JSON, a break that pushed jobs to 9999.
-    SQLite::Database old(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    old.exec(
-        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER "
-        "NOT NULL)");
-    for (const auto& m : migrations()) {
-      if (m.version > 4) break;
-      old.exec(std::string(m.sql));
-      old.exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'v', 0)");
-    }
+    auto old = database_at_version(file, 4);
     old.exec(
         "INSERT INTO people (id, platform, platform_user_id, display_name, on_break_until, created_at) "
         "VALUES "
