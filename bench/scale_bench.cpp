@@ -271,7 +271,7 @@ class Builder {
     for (int k = 0; k < 7; ++k) {
       const auto tag = std::to_string(v.id) + "-" + std::to_string(k);
       inbound.record({"E" + tag, "T" + tag},
-                     Message{"Thanks, " + v.display_name + ". Checked in at *4/5*.", {}, {}},
+                     Message{"Thanks, " + v.display_name + ". Checked in at *4/5*.", {}, {}}, {v.id},
                      kNow - hours(160) + seconds((index * 7 + k) * 4));
     }
     // One in fifty is on a break that ends by date, their prompt held meanwhile.
@@ -794,10 +794,13 @@ std::vector<Item> items() {
         const auto old_at = std::to_string(storage::unix_seconds(e.clock.now() - days(8)));
         for (int k = 0; k < 100; ++k) {
           const auto tag = std::to_string(++e.counter), id = std::to_string(first - 100 + k);
-          s.exec("INSERT INTO inbound (id, reply, at, delivery_ids) VALUES (" + id + ", '{\"text\":\"Thanks.\"}', " +
-                 old_at + ", '[\"old-E" + tag + "\",\"old-T" + tag + "\"]')");
-          s.exec("INSERT INTO inbound_ids (delivery_id, reply_id) VALUES ('old-E" + tag + "', " + id + "), ('old-T" +
-                 tag + "', " + id + ")");
+          const auto person = std::to_string(k + 1);
+          s.exec("INSERT INTO inbound (id, reply, at, delivery_ids, people) VALUES (" + id +
+                 ", '{\"text\":\"Thanks.\"}', " + old_at + ", '[\"old-E" + tag + "\",\"old-T" + tag +
+                 "\"]', '[" + person + "]')");
+          s.exec("INSERT INTO inbound_ids (delivery_id, reply_id) VALUES ('old-E" + tag + "', " + id +
+                 "), ('old-T" + tag + "', " + id + ")");
+          s.exec("INSERT INTO inbound_people (person_id, reply_id) VALUES (" + person + ", " + id + ")");
         }
         storage::Jobs jobs(e.db);
         jobs.move(jobs.by_key("housekeeping:daily")->id, e.clock.now());

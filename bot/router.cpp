@@ -105,7 +105,7 @@ Reply Router::run(const platform::Origin& origin, const std::optional<platform::
     }
     if (options_.tell_default_zone)
       if (auto note = commands::default_zone_note(ctx)) reply.text += "\n\n" + *note;
-    inbound.record(origin.delivery_ids, reply, ctx.now());
+    inbound.record(origin.delivery_ids, reply, ctx.people_shown(), ctx.now());
     savepoint.release();
     effects.queued_messages = effects.queued_messages || ctx.queued_messages();
     effects.scheduled_jobs = effects.scheduled_jobs || ctx.scheduled_jobs();

@@ -191,7 +191,7 @@ Reply team(Context& ctx, std::string_view args) {
   std::string text = heading + "\n";
   for (const auto& v : volunteers) {
     auto latest = storage::Checkins(ctx.db).latest(v.id, kTrendWindow);
-    ctx.audit("checkins.read", v.id, "team view");
+    ctx.shows_data_of(v.id, "checkins.read", "team view");
     text += "• *" + v.display_name + "* — ";
     if (latest.empty()) {
       text += "no check-ins yet";

@@ -1,5 +1,7 @@
 #include "commands/context.hpp"
 
+#include <algorithm>
+
 #include <date/tz.h>
 
 #include "commands/families.hpp"
@@ -178,6 +180,19 @@ void Services::audit(std::optional<int64_t> actor, std::string_view action, std:
 void Context::audit(std::string_view action, std::optional<int64_t> subject, std::string_view detail,
                     std::string_view old_value, std::string_view new_value) {
   Services::audit(caller.id, action, subject, detail, old_value, new_value);
+}
+
+void Context::shows_data_of(int64_t person_id, std::string_view action, std::string_view where) {
+  audit(action, person_id, where);
+  if (person_id != caller.id &&
+      std::find(others_shown_.begin(), others_shown_.end(), person_id) == others_shown_.end())
+    others_shown_.push_back(person_id);
+}
+
+std::vector<int64_t> Context::people_shown() const {
+  std::vector<int64_t> people{caller.id};
+  people.insert(people.end(), others_shown_.begin(), others_shown_.end());
+  return people;
 }
 
 }  // namespace tend::commands

@@ -132,9 +132,15 @@ class Context : public Services {
   // An audit row with the caller as the actor.
   void audit(std::string_view action, std::optional<int64_t> subject, std::string_view detail,
              std::string_view old_value = {}, std::string_view new_value = {});
+  // The reply shows someone else's data to the caller (`action`: what was read, `where`: in which
+  // view). It is audited, and the reply's stored copy goes when that person asks Tend to forget them.
+  void shows_data_of(int64_t person_id, std::string_view action, std::string_view where);
+  // Whose data the reply shows: the caller and everyone shows_data_of named.
+  std::vector<int64_t> people_shown() const;
 
  private:
   config::Settings settings_;
+  std::vector<int64_t> others_shown_;
 };
 
 }  // namespace tend::commands

@@ -346,7 +346,7 @@ std::string debrief_agenda(Services& s, const storage::Person& volunteer, const 
 std::optional<std::string> debriefs_at_a_glance(Context& ctx, const storage::Person& volunteer) {
   const auto since = since_last_supervision(ctx, volunteer);
   const auto count = storage::Debriefs(ctx.db).count_since(volunteer.id, since);
-  ctx.audit("debriefs.read", volunteer.id, "team view");
+  ctx.shows_data_of(volunteer.id, "debriefs.read", "team view");
   if (count.total == 0) return std::nullopt;
   return "debriefs since " + (since == Instant{} ? std::string("joining") : "the last supervision") + ": " +
          std::to_string(count.total) +

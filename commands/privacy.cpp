@@ -90,10 +90,17 @@ Reply forget_confirmed(Context& ctx, const ActionInput& input) {
   if (input.value != std::to_string(ctx.caller.id)) throw UserError("That button is for someone else.");
   const auto id = ctx.caller.id;
   end_buddies_of(ctx, ctx.caller);
-  // Jobs about this person first; then their settings, the audit's details, and the person (whose
-  // check-ins, stories, bookings and messages cascade).
+  // Jobs about this person first; then their settings, the stored copies of replies that showed
+  // their data, the audit's details, and the person (whose check-ins, stories, bookings and
+  // messages cascade).
   storage::Jobs(ctx.db).remove_about(id);
   storage::SettingsStore(ctx.db).forget(id);
+  storage::Inbound(ctx.db).withdraw_replies_showing(
+      id,
+      Message{"This was already handled. Its answer showed data that Tend has since deleted at the request "
+              "of the person it was about, so it can't be shown again.",
+              {},
+              {}});
   storage::Audit(ctx.db).redact_about(id);
   storage::People(ctx.db).forget(id);
   ctx.audit("forget", id, "");

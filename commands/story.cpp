@@ -123,7 +123,7 @@ Reply list_stories(Context& ctx, std::string_view args) {
   if (!args.empty()) {
     volunteer = ctx.resolve_person(args);
     check_may_manage(ctx, volunteer);
-    if (volunteer.id != ctx.caller.id) ctx.audit("stories.read", volunteer.id, "list");
+    if (volunteer.id != ctx.caller.id) ctx.shows_data_of(volunteer.id, "stories.read", "list");
   }
   auto stories = storage::Stories(ctx.db).of_volunteer(volunteer.id, 20);
   if (stories.empty()) return Reply{"No stories logged for " + volunteer.display_name + ".", {}, {}};

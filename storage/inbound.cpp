@@ -39,16 +39,19 @@ std::optional<Message> Inbound::reply_for(const std::vector<std::string>& delive
   return std::nullopt;
 }
 
-void Inbound::record(const std::vector<std::string>& delivery_ids, const Message& reply, Instant now) {
+void Inbound::record(const std::vector<std::string>& delivery_ids, const Message& reply,
+                     const std::vector<int64_t>& people, Instant now) {
   const auto pairs = id_pairs(delivery_ids);
   if (pairs.empty()) return;
   auto ids = nlohmann::json::array();
   for (const auto& id : delivery_ids)
     if (!id.empty()) ids.push_back(id);
-  auto& add_reply = db_.statement("INSERT INTO inbound (reply, at, delivery_ids) VALUES (?, ?, ?)");
+  auto& add_reply =
+      db_.statement("INSERT INTO inbound (reply, at, delivery_ids, people) VALUES (?, ?, ?, ?)");
   add_reply.bind(1, nlohmann::json(reply).dump());
   add_reply.bind(2, storage::unix_seconds(now));
   add_reply.bind(3, ids.dump());
+  add_reply.bind(4, nlohmann::json(people).dump());
   add_reply.exec();
   const auto reply_id = db_.sql().getLastInsertRowid();
   for (const auto& [first, second] : pairs) {
@@ -59,30 +62,60 @@ void Inbound::record(const std::vector<std::string>& delivery_ids, const Message
     s.bind(3, reply_id);
     s.exec();
   }
+  for (const auto person : people) {
+    auto& s = db_.statement("INSERT OR IGNORE INTO inbound_people (person_id, reply_id) VALUES (?, ?)");
+    s.bind(1, person);
+    s.bind(2, reply_id);
+    s.exec();
+  }
 }
 
 void Inbound::forget_before(Instant before) {
   // Replies are appended as they are given: the old ones are the table's first rows, and the pass
   // reads only those (a clock set back leaves a later reply kept until the ones before it go).
-  std::vector<std::pair<int64_t, std::string>> old;
+  struct Old {
+    int64_t reply_id;
+    std::string delivery_ids;
+    std::string people;
+  };
+  std::vector<Old> old;
   {
-    auto& oldest = db_.statement("SELECT id, at, delivery_ids FROM inbound ORDER BY id");
+    auto& oldest = db_.statement("SELECT id, at, delivery_ids, people FROM inbound ORDER BY id");
     while (oldest.executeStep() && oldest.getColumn(1).getInt64() < storage::unix_seconds(before))
-      old.emplace_back(oldest.getColumn(0).getInt64(), oldest.getColumn(2).getString());
+      old.push_back(
+          {oldest.getColumn(0).getInt64(), oldest.getColumn(2).getString(), oldest.getColumn(3).getString()});
     oldest.reset();
   }
   if (old.empty()) return;
-  for (const auto& [reply_id, ids] : old)
-    for (const auto& id : nlohmann::json::parse(ids)) {
+  for (const auto& reply : old) {
+    for (const auto& id : nlohmann::json::parse(reply.delivery_ids)) {
       // An id given again later still points at its first reply (INSERT OR IGNORE): it goes with it.
       auto& forget = db_.statement("DELETE FROM inbound_ids WHERE delivery_id = ? AND reply_id = ?");
       forget.bind(1, id.get<std::string>());
-      forget.bind(2, reply_id);
+      forget.bind(2, reply.reply_id);
       forget.exec();
     }
+    for (const auto& person : nlohmann::json::parse(reply.people)) {
+      auto& forget = db_.statement("DELETE FROM inbound_people WHERE person_id = ? AND reply_id = ?");
+      forget.bind(1, person.get<int64_t>());
+      forget.bind(2, reply.reply_id);
+      forget.exec();
+    }
+  }
   auto& replies = db_.statement("DELETE FROM inbound WHERE id <= ?");
-  replies.bind(1, old.back().first);
+  replies.bind(1, old.back().reply_id);
   replies.exec();
+}
+
+void Inbound::withdraw_replies_showing(int64_t person_id, const Message& in_its_place) {
+  auto& replace = db_.statement(
+      "UPDATE inbound SET reply = ? WHERE id IN (SELECT reply_id FROM inbound_people WHERE person_id = ?)");
+  replace.bind(1, nlohmann::json(in_its_place).dump());
+  replace.bind(2, person_id);
+  replace.exec();
+  auto& unlink = db_.statement("DELETE FROM inbound_people WHERE person_id = ?");
+  unlink.bind(1, person_id);
+  unlink.exec();
 }
 
 std::optional<std::string> Meta::get(const std::string& key) {

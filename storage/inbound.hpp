@@ -15,9 +15,14 @@ class Inbound {
  public:
   explicit Inbound(Database& db) : db_(db) {}
   std::optional<Message> reply_for(const std::vector<std::string>& delivery_ids);
-  void record(const std::vector<std::string>& delivery_ids, const Message& reply, Instant now);
+  // `people`: whose data the reply shows (the caller, and anyone a staff view showed).
+  void record(const std::vector<std::string>& delivery_ids, const Message& reply,
+              const std::vector<int64_t>& people, Instant now);
   // The window is bounded: ids older than `before` are forgotten.
   void forget_before(Instant before);
+  // /tend forget: every stored reply that showed the person's data becomes `in_its_place`. The ids
+  // stay, so a redelivery is still answered (with that) and never handled twice.
+  void withdraw_replies_showing(int64_t person_id, const Message& in_its_place);
 
  private:
   Database& db_;

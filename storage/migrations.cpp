@@ -327,7 +327,8 @@ WHEN (old.status = 'pending') != (new.status = 'pending')
 BEGIN UPDATE tallies SET n = n + (CASE WHEN new.status = 'pending' THEN 1 ELSE -1 END)
       WHERE name = 'outbox_pending'; END;
 )sql"},
-    {11, "a stored reply lists its delivery ids, and neither table keeps an index only the daily pass used", R"sql(
+    {11, "a stored reply lists its delivery ids, and neither table keeps an index only the daily pass used",
+     R"sql(
 -- Every index is one more page written with every command: inbound_at and inbound_ids_reply were
 -- two of the eight a /checkin wrote. Replies are appended in the order they are given, so the
 -- daily pass reads the oldest from the table's start and stops at the first it keeps; each
@@ -337,6 +338,19 @@ UPDATE inbound SET delivery_ids =
   (SELECT json_group_array(delivery_id) FROM inbound_ids WHERE reply_id = inbound.id);
 DROP INDEX inbound_ids_reply;
 DROP INDEX inbound_at;
+)sql"},
+    {12, "a stored reply knows whose data it shows, so /tend forget takes its copy back", R"sql(
+-- A reply is kept a week to answer a redelivery, and it may hold notes, scores and names: those of
+-- the person who asked, and of the volunteers a staff member's team view showed. Each reply lists
+-- those people (the daily pass deletes them by key, as it does the delivery ids); inbound_people
+-- finds a person's replies when they ask Tend to forget them. Replies stored before this version
+-- name no one: they go with the daily pass, at most eight days after they were given.
+ALTER TABLE inbound ADD COLUMN people TEXT NOT NULL DEFAULT '[]';
+CREATE TABLE inbound_people (
+  person_id  INTEGER NOT NULL,
+  reply_id   INTEGER NOT NULL,
+  PRIMARY KEY (person_id, reply_id)
+) WITHOUT ROWID;
 )sql"},
 };
 

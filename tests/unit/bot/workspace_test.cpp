@@ -147,6 +147,53 @@ TEST_CASE("mydata sends everything; forget deletes it after a confirmation and s
   CHECK(o.to_containing("sam", "shared their story").empty());
 }
 
+namespace {
+
+// How many text cells, in every table of the database, hold `text`.
+int cells_holding(storage::Database& db, const std::string& text) {
+  int found = 0;
+  SQLite::Statement tables(db.sql(), "SELECT name FROM sqlite_master WHERE type = 'table'");
+  while (tables.executeStep()) {
+    const auto table = tables.getColumn(0).getString();
+    SQLite::Statement columns(db.sql(), "SELECT name FROM pragma_table_info(?)");
+    columns.bind(1, table);
+    while (columns.executeStep()) {
+      SQLite::Statement holding(db.sql(), "SELECT count(*) FROM \"" + table + "\" WHERE instr(CAST(\"" +
+                                              columns.getColumn(0).getString() + "\" AS TEXT), ?) > 0");
+      holding.bind(1, text);
+      holding.executeStep();
+      found += holding.getColumn(0).getInt();
+    }
+  }
+  return found;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "forget takes back the stored replies that showed the person's data; a redelivery of one is not "
+    "handled again") {
+  Org o;
+  const std::string note = "a hard week at the shelter";
+  o.say("bo", "/checkin 2 " + note, {"E1", "T1"});
+  CHECK_THAT(o.say("bo", "/checkin history", {"E2", "T2"}).text, Contains(note));
+  CHECK_THAT(o.say("sam", "/checkin team", {"E3", "T3"}).text, Contains(note));
+  const auto cy_profile = o.say("cy", "/tend me", {"E4", "T4"});
+  REQUIRE(cells_holding(o.db, note) > 0);
+
+  auto ask = o.say("bo", "/tend forget");
+  CHECK_THAT(o.press("bo", ask.buttons[0]).text, Contains("deleted"));
+
+  CHECK(cells_holding(o.db, note) == 0);
+  // Slack redelivers bo's history under a new envelope id: answered, not handled (bo stays gone).
+  CHECK_THAT(o.say("bo", "/checkin history", {"E2-again", "T2"}).text, Contains("already handled"));
+  CHECK_FALSE(storage::People(o.db).by_platform_id("console", "bo"));
+  CHECK_THAT(o.say("sam", "/checkin team", {"E3", "T3"}).text,
+             Contains("already handled") && !Contains("*bo*"));
+  // A reply that showed nothing of bo's is answered as it was.
+  CHECK(o.say("cy", "/tend me", {"E4", "T4"}) == cy_profile);
+}
+
 TEST_CASE("privacy.note_retention removes old notes, daily") {
   Org o;
   o.say("bo", "/checkin 3 an old note");

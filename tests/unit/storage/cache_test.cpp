@@ -97,8 +97,8 @@ TEST_CASE("a reply is found again under each id of its delivery, and only the fi
   Database db({":memory:"});
   Inbound inbound(db);
   CHECK_FALSE(inbound.reply_for({"E1", "T1"}));
-  inbound.record({"E1", "T1"}, Message{"Thanks, bo.", {}, {}}, kNow);
-  inbound.record({"E2", "T1"}, Message{"a second answer", {}, {}}, kNow);  // the same trigger again
+  inbound.record({"E1", "T1"}, Message{"Thanks, bo.", {}, {}}, {}, kNow);
+  inbound.record({"E2", "T1"}, Message{"a second answer", {}, {}}, {}, kNow);  // the same trigger again
 
   CHECK(inbound.reply_for({"E1"})->text == "Thanks, bo.");
   CHECK(inbound.reply_for({"E9", "T1"})->text == "Thanks, bo.");
@@ -112,14 +112,32 @@ TEST_CASE("a reply is found again under each id of its delivery, and only the fi
   CHECK_FALSE(inbound.reply_for({"E2"}));
 }
 
+TEST_CASE(
+    "withdrawing a person's replies replaces each stored reply that showed their data and keeps the ids") {
+  Database db({":memory:"});
+  Inbound inbound(db);
+  inbound.record({"E1", "T1"}, Message{"Your last check-ins: 2, a hard week", {}, {}}, {1}, kNow);
+  inbound.record({"E2", "T2"}, Message{"Your volunteers: bo, 2, a hard week", {}, {}}, {3, 1}, kNow);
+  inbound.record({"E3", "T3"}, Message{"cy's profile", {}, {}}, {2}, kNow);
+
+  inbound.withdraw_replies_showing(1, Message{"withdrawn", {}, {}});
+
+  CHECK(inbound.reply_for({"E1"})->text == "withdrawn");
+  CHECK(inbound.reply_for({"T2"})->text == "withdrawn");
+  CHECK(inbound.reply_for({"E3"})->text == "cy's profile");
+  CHECK(db.sql().execAndGet("SELECT count(*) FROM inbound WHERE reply LIKE '%hard week%'").getInt() == 0);
+  CHECK(db.sql().execAndGet("SELECT count(*) FROM inbound_people WHERE person_id = 1").getInt() == 0);
+  CHECK(db.sql().execAndGet("SELECT count(*) FROM inbound_ids").getInt() == 6);
+}
+
 TEST_CASE("the daily pass forgets the replies older than the window with their ids, and keeps the rest") {
   using std::chrono::days;
   Database db({":memory:"});
   Inbound inbound(db);
-  inbound.record({"E1", "T1"}, Message{"eight days ago", {}, {}}, kNow - days(8));
-  inbound.record({"E2", "T1"}, Message{"also eight days ago", {}, {}}, kNow - days(8));
-  inbound.record({"E3", "T3"}, Message{"six days ago", {}, {}}, kNow - days(6));
-  inbound.record({"E4", ""}, Message{"today", {}, {}}, kNow);
+  inbound.record({"E1", "T1"}, Message{"eight days ago", {}, {}}, {1}, kNow - days(8));
+  inbound.record({"E2", "T1"}, Message{"also eight days ago", {}, {}}, {1, 2}, kNow - days(8));
+  inbound.record({"E3", "T3"}, Message{"six days ago", {}, {}}, {2}, kNow - days(6));
+  inbound.record({"E4", ""}, Message{"today", {}, {}}, {}, kNow);
 
   inbound.forget_before(kNow - days(7));
 
@@ -128,6 +146,10 @@ TEST_CASE("the daily pass forgets the replies older than the window with their i
   CHECK(inbound.reply_for({"E4"})->text == "today");
   CHECK(db.sql().execAndGet("SELECT count(*) FROM inbound_ids").getInt() == 3);
   CHECK(db.sql().execAndGet("SELECT count(*) FROM inbound").getInt() == 2);
+  // Whose data each reply showed goes with it: only the six-day-old reply's person is left.
+  CHECK(db.sql()
+            .execAndGet("SELECT group_concat(person_id || ':' || reply_id) FROM inbound_people")
+            .getString() == "2:3");
 
   inbound.forget_before(kNow + std::chrono::seconds{1});
   CHECK(db.sql().execAndGet("SELECT count(*) FROM inbound_ids").getInt() == 0);
