@@ -8,22 +8,6 @@
 
 namespace tend::storage {
 
-namespace {
-
-// A platform gives a delivery one id or two (Slack: envelope_id and trigger_id or event_id). They
-// are recorded in pairs, one statement for both; a lone id fills both places.
-std::vector<std::pair<const std::string*, const std::string*>> id_pairs(const std::vector<std::string>& ids) {
-  std::vector<const std::string*> given;
-  for (const auto& id : ids)
-    if (!id.empty()) given.push_back(&id);
-  std::vector<std::pair<const std::string*, const std::string*>> pairs;
-  for (std::size_t i = 0; i < given.size(); i += 2)
-    pairs.emplace_back(given[i], given[std::min(i + 1, given.size() - 1)]);
-  return pairs;
-}
-
-}  // namespace
-
 std::optional<Message> Inbound::reply_for(const std::vector<std::string>& delivery_ids) {
   // One id at a time, in the platform's order: where the ids were answered apart (a trigger_id
   // redelivered in a new envelope), the first id's reply is the one. (Both in one statement with
@@ -41,11 +25,10 @@ std::optional<Message> Inbound::reply_for(const std::vector<std::string>& delive
 
 void Inbound::record(const std::vector<std::string>& delivery_ids, const Message& reply,
                      const std::vector<int64_t>& people, Instant now) {
-  const auto pairs = id_pairs(delivery_ids);
-  if (pairs.empty()) return;
   auto ids = nlohmann::json::array();
   for (const auto& id : delivery_ids)
     if (!id.empty()) ids.push_back(id);
+  if (ids.empty()) return;
   auto& add_reply =
       db_.statement("INSERT INTO inbound (reply, at, delivery_ids, people) VALUES (?, ?, ?, ?)");
   add_reply.bind(1, nlohmann::json(reply).dump());
@@ -54,11 +37,13 @@ void Inbound::record(const std::vector<std::string>& delivery_ids, const Message
   add_reply.bind(4, nlohmann::json(people).dump());
   add_reply.exec();
   const auto reply_id = db_.sql().getLastInsertRowid();
-  for (const auto& [first, second] : pairs) {
+  // A platform gives a delivery one id or two (Slack: envelope_id and trigger_id or event_id): they
+  // go in pairs, one statement for both, and a lone id fills both places.
+  for (std::size_t i = 0; i < ids.size(); i += 2) {
     auto& s =
         db_.statement("INSERT OR IGNORE INTO inbound_ids (delivery_id, reply_id) VALUES (?1, ?3), (?2, ?3)");
-    s.bind(1, *first);
-    s.bind(2, *second);
+    s.bind(1, ids[i].get_ref<const std::string&>());
+    s.bind(2, ids[std::min(i + 1, ids.size() - 1)].get_ref<const std::string&>());
     s.bind(3, reply_id);
     s.exec();
   }
